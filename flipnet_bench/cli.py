@@ -1,0 +1,45 @@
+"""The ``flipnet-bench`` command line: a thin shell over the library.
+
+Each area contributes its sub-commands from its own ``cli`` module (``register(subparsers)``), so this file
+only wires them and turns :class:`BenchError` into a clear message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from flipnet_bench import __version__
+from flipnet_bench.errors import BenchError
+
+#: Modules that define ``register(subparsers: argparse._SubParsersAction) -> None``.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flipnet-bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"flipnet-bench {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; re-run the same command to resume", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

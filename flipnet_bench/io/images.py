@@ -1,0 +1,130 @@
+"""The one image reader/writer used everywhere.
+
+Convention at every boundary: ``uint8`` RGB arrays ``H×W×3`` on disk-facing code, and float32 RGB NCHW
+tensors in [0, 1] inside models and metrics (``to_tensor`` / ``to_uint8``). Other modes are converted with a
+warning; anything unreadable raises :class:`ImageReadError` naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io.atomic import atomic_path
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+_PIL_FORMAT = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP"}
+
+
+class ImageReadError(BenchError):
+    """A file that should be an image could not be decoded."""
+
+
+class ImageModeWarning(UserWarning):
+    """An image was converted from a non-RGB mode (gray, RGBA, palette, 16-bit)."""
+
+
+def _to_rgb8(img: Image.Image, path: Path) -> np.ndarray:
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        scale = 65535.0 if (mode != "I" or arr.max() > 255) else 255.0
+        arr8 = np.clip(np.round(arr / scale * 255.0), 0, 255).astype(np.uint8)
+        warnings.warn(f"{path}: {mode} (16-bit gray) converted to 8-bit RGB", ImageModeWarning, stacklevel=3)
+        return np.repeat(arr8[:, :, None], 3, axis=2)
+    if mode != "RGB":
+        warnings.warn(f"{path}: mode {mode} converted to RGB", ImageModeWarning, stacklevel=3)
+        if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
+            rgba = img.convert("RGBA")
+            background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            img = Image.alpha_composite(background, rgba)
+        img = img.convert("RGB")
+    return np.asarray(img, dtype=np.uint8).copy()
+
+
+def _read_16bit_png(data: bytes) -> np.ndarray | None:
+    """16-bit colour PNGs: PIL silently truncates them to 8 bits, cv2 keeps the full depth."""
+    import cv2
+
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if arr is None or arr.dtype != np.uint16 or arr.ndim != 3:
+        return None
+    arr = arr[:, :, :3][:, :, ::-1].astype(np.float64)
+    return np.clip(np.round(arr / 65535.0 * 255.0), 0, 255).astype(np.uint8)
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Decode ``path`` into a ``uint8`` RGB ``H×W×3`` array, applying EXIF orientation.
+
+    Raises :class:`ImageReadError` for missing, empty, truncated, corrupt or non-image files.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageReadError(f"{path}: no such file")
+    data = path.read_bytes()
+    if not data:
+        raise ImageReadError(f"{path}: file is empty (0 bytes); re-create or remove it")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()  # forces a full decode: truncated files fail here, not later
+            if data[:8] == b"\x89PNG\r\n\x1a\n" and data[24] == 16 and data[25] in (2, 6):
+                arr16 = _read_16bit_png(data)
+                if arr16 is not None:
+                    warnings.warn(f"{path}: 16-bit RGB converted to 8-bit", ImageModeWarning, stacklevel=2)
+                    return arr16
+            oriented = ImageOps.exif_transpose(img)
+            return _to_rgb8(oriented, path)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageReadError(f"{path}: not a readable image ({exc}); re-export it or pass --lenient") from exc
+
+
+def write_image(path: str | os.PathLike[str], image: np.ndarray, quality: int | None = None) -> None:
+    """Atomically write a ``uint8`` RGB (or gray) array; the format follows the suffix.
+
+    PNG is written without timestamps so identical pixels give identical bytes.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _PIL_FORMAT:
+        raise BenchError(f"{path}: unsupported image suffix {suffix!r}; use one of {IMAGE_SUFFIXES}")
+    if image.dtype != np.uint8:
+        raise BenchError(f"{path}: write_image expects uint8 pixels, got {image.dtype}")
+    img = Image.fromarray(image)
+    kwargs: dict[str, object] = {}
+    if _PIL_FORMAT[suffix] == "JPEG":
+        kwargs["quality"] = 95 if quality is None else int(quality)
+    elif _PIL_FORMAT[suffix] == "PNG":
+        kwargs["compress_level"] = 6
+    elif _PIL_FORMAT[suffix] == "WEBP":
+        kwargs["lossless"] = quality is None
+        if quality is not None:
+            kwargs["quality"] = int(quality)
+    with atomic_path(path) as tmp:
+        img.save(tmp, format=_PIL_FORMAT[suffix], **kwargs)
+
+
+def to_tensor(images: np.ndarray | list[np.ndarray]) -> torch.Tensor:
+    """``uint8`` HWC (or a list / NHWC batch) → float32 NCHW in [0, 1]."""
+    arr = np.stack(images) if isinstance(images, list) else images
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.dtype != np.uint8:
+        raise BenchError(f"to_tensor expects uint8 images, got {arr.dtype}")
+    return torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def to_uint8(tensor: torch.Tensor) -> np.ndarray:
+    """float NCHW (or CHW) in [0, 1] → ``uint8`` NHWC (or HWC), rounded and clipped."""
+    if not torch.isfinite(tensor).all():
+        raise BenchError("image tensor contains NaN or Inf values; the model or degradation diverged")
+    squeeze = tensor.ndim == 3
+    t = tensor[None] if squeeze else tensor
+    arr = t.detach().float().clamp(0, 1).mul(255.0).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    return arr[0] if squeeze else arr

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Create .venv and install flipnet-bench with its test extras. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+# torch first, pinned to the CPU-usable release this workplace keeps on disk (pip caps torch at 2.14.1).
+python -c "import torch, torchvision" 2>/dev/null || python -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
+python -m pip install -q -e ".[test]"
+# facenet-pytorch pins an old torch; its MTCNN weights are all we need, so install it without dependencies.
+python -c "import facenet_pytorch" 2>/dev/null || python -m pip install -q --no-deps "facenet-pytorch==2.6.0"
