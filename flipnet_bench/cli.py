@@ -15,7 +15,19 @@ from flipnet_bench import __version__
 from flipnet_bench.errors import BenchError
 
 #: Modules that define ``register(subparsers: argparse._SubParsersAction) -> None``.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("flipnet_bench.methods.cli",)
+
+
+def command_group(subparsers: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
+    """A sub-command shared by several areas (``train prior``, ``train restorer``): made once, reused."""
+    parser = subparsers.choices.get(name)
+    if parser is None:
+        parser = subparsers.add_parser(name, help=help)
+        return parser.add_subparsers(dest=f"{name}_command", required=True, metavar="WHAT")
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not actions:
+        raise RuntimeError(f"sub-command {name!r} exists but has no sub-commands to extend")
+    return actions[0]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,93 @@
+"""Run any method over an LQ folder: batching, atomic PNG writes, resume and provenance in one place.
+
+An output folder records what produced it in ``run.json`` (method, options, checkpoint hash, seed).
+A rerun with the same fingerprint skips the images already written (resume after an interruption);
+a rerun with a different fingerprint clears the stale images first (no mixing of two runs' results).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io import list_images, read_image, stem_key, to_tensor, to_uint8, write_image, write_json
+from flipnet_bench.methods import Method, check_restored
+from flipnet_bench.methods.external import ExternalMethod
+
+RUN_FILE = "run.json"
+
+
+def _fingerprint(method: Method, lq_keys: list[str], seed: int) -> str:
+    record = {"method": method.describe(), "keys": lq_keys, "seed": seed}
+    blob = json.dumps(record, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _prepare_out(out: Path, fingerprint: str) -> None:
+    """Create ``out`` or validate it as ours; stale results (another fingerprint) are removed."""
+    run_file = out / RUN_FILE
+    if out.is_dir() and any(out.iterdir()):
+        if not run_file.is_file():
+            raise BenchError(f"{out} is not empty and has no {RUN_FILE}: not a restore output folder")
+        previous = json.loads(run_file.read_text()).get("fingerprint")
+        if previous != fingerprint:
+            for path in list(out.rglob("*.png")):
+                path.unlink()
+            print(f"{out}: results of another run (fingerprint {previous}) removed")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def restore_folder(
+    method: Method,
+    lq_dir: str | Path,
+    out_dir: str | Path,
+    seed: int = 0,
+    batch_size: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Restore every image of ``lq_dir`` into ``out_dir/<stem>.png``; returns the run record."""
+    lq_root, out = Path(lq_dir), Path(out_dir)
+    files = list_images(lq_root, recursive=True)
+    keys = [stem_key(lq_root, p) for p in files]
+    if isinstance(method, ExternalMethod):
+        method.check_keys(keys)
+    fingerprint = _fingerprint(method, keys, seed)
+    _prepare_out(out, fingerprint)
+    record = {"fingerprint": fingerprint, "method": method.describe(), "lq_dir": str(lq_root), "seed": seed}
+    write_json(out / RUN_FILE, {**record, "complete": False, "n": len(keys)})
+    todo = [(k, p) for k, p in zip(keys, files) if not (out / f"{k}.png").is_file()]
+    if len(todo) < len(keys):
+        print(f"{out}: resuming, {len(keys) - len(todo)} of {len(keys)} images already restored")
+    size = int(batch_size or method.default_batch_size)
+    if size < 1:
+        raise BenchError(f"batch size must be ≥ 1, got {size}")
+    bar = tqdm(total=len(todo), desc=f"restore {method.name} -> {out}", disable=not progress, unit="img")
+    pending: dict[tuple[int, ...], list[tuple[str, np.ndarray]]] = defaultdict(list)
+
+    def flush(shape: tuple[int, ...]) -> None:
+        batch = pending.pop(shape)
+        batch_keys = [k for k, _ in batch]
+        lq = to_tensor([img for _, img in batch])
+        restored = check_restored(method.name, lq, method.restore(lq, batch_keys, seed), batch_keys)
+        for key, image in zip(batch_keys, to_uint8(restored)):
+            write_image(out / f"{key}.png", image)
+        bar.update(len(batch))
+
+    for key, path in todo:
+        image = read_image(path)
+        pending[image.shape].append((key, image))
+        if len(pending[image.shape]) >= size:
+            flush(image.shape)
+    for shape in list(pending):
+        flush(shape)
+    bar.close()
+    record = {**record, "complete": True, "n": len(keys)}
+    write_json(out / RUN_FILE, record)
+    return record
