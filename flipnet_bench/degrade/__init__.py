@@ -1,0 +1,37 @@
+"""Degradation models behind one registry: ``create_degradation(name, **kwargs)``.
+
+``classic`` (presets gfpgan, codeformer, difface, diffbir, daefr), ``realesrgan`` and the learned ``flipnet``
+(lazy, another area's module) share the :class:`Degradation` contract of :mod:`flipnet_bench.degrade.base`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flipnet_bench.degrade.base import Degradation, SampledDegradation, image_generator, variant_seed
+from flipnet_bench.registry import Registry
+
+DEGRADATIONS: Registry[type[Degradation]] = Registry("degradation")
+DEGRADATIONS.register_lazy("classic", "flipnet_bench.degrade.classic:ClassicDegradation")
+DEGRADATIONS.register_lazy("realesrgan", "flipnet_bench.degrade.realesrgan:RealESRGANDegradation")
+DEGRADATIONS.register_lazy("flipnet", "flipnet_bench.methods.flipnet:FlipnetDegradation")
+
+
+def create_degradation(name: str, **kwargs: Any) -> Degradation:
+    """Build a registered degradation, e.g. ``create_degradation("classic", preset="gfpgan")``."""
+    return DEGRADATIONS.get(name)(**kwargs)
+
+
+def list_degradations() -> list[str]:
+    return DEGRADATIONS.names()
+
+
+__all__ = [
+    "DEGRADATIONS",
+    "Degradation",
+    "SampledDegradation",
+    "create_degradation",
+    "image_generator",
+    "list_degradations",
+    "variant_seed",
+]

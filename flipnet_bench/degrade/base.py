@@ -1,0 +1,98 @@
+"""The degradation contract shared by every model (classic, Real-ESRGAN, FLIPNET).
+
+``deg(hq, indices, seed) -> (lq, params)``: ``hq`` is float32 RGB NCHW in [0, 1]; ``lq`` has the same shape
+(degradations that shrink the image resize it back) and ``params`` holds one JSON-able dict per image with
+everything that was drawn. The output for image ``i`` depends only on ``(seed, indices[i])``, the model's
+configuration and that image's pixels — never on batch size, worker or process count — because every image's
+random draws come from its own generator seeded by ``(seed, index)``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from flipnet_bench.errors import BenchError
+
+
+def image_generator(seed: int, index: int) -> np.random.Generator:
+    """The one random stream of image ``index`` under run seed ``seed`` (SeedSequence streams)."""
+    if seed < 0 or index < 0:
+        raise BenchError(f"seed and index must be non-negative integers, got seed={seed}, index={index}")
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), int(index)])))
+
+
+def variant_seed(seed: int, variant: int) -> int:
+    """Run seed of the ``variant``-th degraded copy; variant 0 is ``seed`` itself (K=1 = training)."""
+    if variant == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), int(variant), 0x5EED]).generate_state(1, np.uint32)[0])
+
+
+def check_batch(hq: torch.Tensor, indices: Sequence[int]) -> None:
+    """Reject inputs that break the contract with a message saying what was expected."""
+    if not isinstance(hq, torch.Tensor) or hq.ndim != 4 or hq.shape[1] != 3:
+        shape = tuple(hq.shape) if isinstance(hq, torch.Tensor) else type(hq).__name__
+        raise BenchError(f"degradation input must be a float tensor of shape (N, 3, H, W), got {shape}")
+    if not hq.is_floating_point():
+        raise BenchError(f"degradation input must be float in [0, 1], got dtype {hq.dtype}")
+    if len(indices) != hq.shape[0]:
+        raise BenchError(f"got {hq.shape[0]} images but {len(indices)} indices; pass one index per image")
+    if hq.numel() and (not torch.isfinite(hq).all() or hq.min() < -1e-6 or hq.max() > 1 + 1e-6):
+        raise BenchError("degradation input must lie in [0, 1] (convert with flipnet_bench.io.to_tensor)")
+
+
+class Degradation(abc.ABC):
+    """A degradation model: HQ batch → same-size LQ batch plus the per-image parameters drawn."""
+
+    #: registry name, set by subclasses
+    name: str = ""
+
+    @abc.abstractmethod
+    def __call__(
+        self, hq: torch.Tensor, indices: Sequence[int], seed: int
+    ) -> tuple[torch.Tensor, list[dict[str, Any]]]:
+        """Degrade ``hq`` (N, 3, H, W) float [0, 1]; image ``n`` uses the stream of ``(seed, indices[n])``."""
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-able configuration saved beside outputs (model name plus its settings)."""
+        return {"model": self.name}
+
+
+class SampledDegradation(Degradation):
+    """Degradations that draw all parameters first (``sample_params``) then apply them deterministically.
+
+    Subclasses implement ``sample_params(generator)`` and ``apply_one(image, params)``; ``apply`` processes
+    one image at a time (sizes differ per image after the random downscale, and per-image work keeps
+    results independent of batching).
+    """
+
+    @abc.abstractmethod
+    def sample_params(self, generator: np.random.Generator) -> dict[str, Any]:
+        """Every random choice for one image, as a JSON-able dict (ints, floats, strings, bools, lists)."""
+
+    @abc.abstractmethod
+    def apply_one(self, image: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        """Degrade one ``(3, H, W)`` float32 image with recorded ``params``; returns the same size."""
+
+    @torch.no_grad()
+    def apply(self, hq: torch.Tensor, params_list: Sequence[dict[str, Any]]) -> torch.Tensor:
+        """Deterministic batched application of already-drawn parameters (CPU; result on ``hq``'s device)."""
+        if len(params_list) != hq.shape[0]:
+            raise BenchError(f"got {hq.shape[0]} images but {len(params_list)} parameter sets")
+        src = hq.detach().to("cpu", torch.float32)
+        out = torch.empty_like(src)
+        for n, params in enumerate(params_list):
+            out[n] = self.apply_one(src[n].contiguous(), params)
+        return out.to(hq.device, hq.dtype)
+
+    def __call__(
+        self, hq: torch.Tensor, indices: Sequence[int], seed: int
+    ) -> tuple[torch.Tensor, list[dict[str, Any]]]:
+        check_batch(hq, indices)
+        params = [self.sample_params(image_generator(seed, int(i))) for i in indices]
+        return self.apply(hq, params), params
