@@ -1,0 +1,258 @@
+"""A small regression U-Net restorer and its training loop: the paper's downstream probe of degradations.
+
+The same network is trained on pairs from different degradation models ("+O": classic pairs made online;
+"+O/F": classic online pairs mixed with FLIPNET-synthesized pairs) and then scored on real-world sets: the
+better the synthesized degradations match real ones, the better the restorer does there.
+
+Training is seeded per step (batch composition, crops and degradation draws depend only on ``(seed, step)``),
+and state is checkpointed atomically: an interrupted run resumes to the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+from tqdm import tqdm
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io import atomic_path, list_images, read_image, to_tensor, write_json
+
+
+class _Block(nn.Module):
+    """Two 3×3 convs with a residual connection (GroupNorm-free: tiny batches on CPU)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(F.silu(self.conv1(F.silu(x))))
+
+
+class RestorerUNet(nn.Module):
+    """Residual U-Net: predicts a correction added to the input, so at initialisation it is near identity."""
+
+    def __init__(self, channels: tuple[int, ...] = (32, 64, 128), blocks: int = 1) -> None:
+        super().__init__()
+        if len(channels) < 2 or any(c <= 0 for c in channels):
+            raise BenchError(f"restorer channels must be ≥ 2 positive numbers, got {channels}")
+        self.channels = tuple(channels)
+        # Work at half resolution (pixel-unshuffle): 4x cheaper on CPU, no information lost.
+        self.stem = nn.Sequential(nn.PixelUnshuffle(2), nn.Conv2d(12, channels[0], 3, padding=1))
+        self.enc = nn.ModuleList(nn.Sequential(*[_Block(c) for _ in range(blocks)]) for c in channels[:-1])
+        pairs = list(zip(channels, channels[1:]))
+        self.down = nn.ModuleList(nn.Conv2d(a, b, 4, stride=2, padding=1) for a, b in pairs)
+        self.mid = nn.Sequential(*[_Block(channels[-1]) for _ in range(blocks + 1)])
+        self.up = nn.ModuleList(
+            nn.ConvTranspose2d(b, a, 4, stride=2, padding=1) for a, b in zip(channels, channels[1:])
+        )
+        self.fuse = nn.ModuleList(nn.Conv2d(2 * c, c, 1) for c in channels[:-1])
+        self.dec = nn.ModuleList(nn.Sequential(*[_Block(c) for _ in range(blocks)]) for c in channels[:-1])
+        self.head = nn.Conv2d(channels[0], 12, 3, padding=1)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+        self.shuffle = nn.PixelShuffle(2)
+
+    @property
+    def multiple(self) -> int:
+        """Input sides must be multiples of this (inputs are padded to it by :meth:`forward`)."""
+        return 2 ** len(self.channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        m = self.multiple
+        pad = (0, (-w) % m, 0, (-h) % m)
+        xp = F.pad(x, pad, mode="reflect") if any(pad) else x
+        feat = self.stem(xp)
+        skips = []
+        for enc, down in zip(self.enc, self.down):
+            feat = enc(feat)
+            skips.append(feat)
+            feat = down(feat)
+        feat = self.mid(feat)
+        for i in reversed(range(len(self.up))):
+            feat = self.fuse[i](torch.cat([self.up[i](feat), skips[i]], dim=1))
+            feat = self.dec[i](feat)
+        return (xp + self.shuffle(self.head(F.silu(feat))))[..., :h, :w]
+
+
+@dataclass(frozen=True)
+class RestorerTrainConfig:
+    """Everything that determines the trained weights (hashed into the checkpoint's fingerprint)."""
+
+    steps: int = 400
+    batch_size: int = 8
+    lr: float = 2e-4
+    seed: int = 0
+    crop: int = 64
+    channels: tuple[int, ...] = (16, 32, 64)
+    blocks: int = 1
+    preset: str = "gfpgan"
+    pair_dirs: tuple[str, ...] = field(default_factory=tuple)
+    pair_fraction: float = 0.0
+    checkpoint_every: int = 100
+
+    def fingerprint(self, data_digest: str) -> str:
+        blob = json.dumps({**asdict(self), "checkpoint_every": None, "data": data_digest}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _folder_digest(files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.name.encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _load_pairs(pair_dirs: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor, list[Path]]:
+    """LQ/HQ tensors of synthesized pair folders (``DIR/lq/<stem>_vK.png`` ↔ ``DIR/hq/<stem>.png``)."""
+    lqs, hqs, files = [], [], []
+    for root in map(Path, pair_dirs):
+        if not (root / "lq").is_dir() or not (root / "hq").is_dir():
+            raise BenchError(f"{root}: a pair folder needs lq/ and hq/ (`flipnet-bench degrade --pairs`)")
+        hq_by_stem = {p.stem: p for p in list_images(root / "hq")}
+        for lq_path in list_images(root / "lq"):
+            stem = lq_path.stem
+            base = stem.rsplit("_v", 1)[0] if stem not in hq_by_stem else stem
+            if base not in hq_by_stem:
+                raise BenchError(f"{lq_path}: no HQ partner {base}.* in {root / 'hq'}")
+            lqs.append(read_image(lq_path))
+            hqs.append(read_image(hq_by_stem[base]))
+            files += [lq_path, hq_by_stem[base]]
+    if not lqs:
+        return torch.empty(0), torch.empty(0), files
+    return to_tensor(lqs), to_tensor(hqs), files
+
+
+def _random_crop(batch: torch.Tensor, size: int, gen: torch.Generator, others: list[torch.Tensor]) -> list:
+    """The same random crop (and horizontal flip) per sample across ``batch`` and ``others``."""
+    n, _, h, w = batch.shape
+    size = min(size, h, w)
+    out = [torch.empty(n, 3, size, size) for _ in range(1 + len(others))]
+    for i in range(n):
+        top = int(torch.randint(0, h - size + 1, (1,), generator=gen))
+        left = int(torch.randint(0, w - size + 1, (1,), generator=gen))
+        flip = bool(torch.randint(0, 2, (1,), generator=gen))
+        for j, t in enumerate([batch, *others]):
+            crop = t[i, :, top : top + size, left : left + size]
+            out[j][i] = crop.flip(-1) if flip else crop
+    return out
+
+
+class _BatchSource:
+    """Makes the training batch of step ``k`` from ``(seed, k)`` alone: online classic or stored pairs."""
+
+    def __init__(self, cfg: RestorerTrainConfig, hq: torch.Tensor, pairs: tuple[torch.Tensor, torch.Tensor]):
+        from flipnet_bench.degrade import create_degradation
+
+        self.cfg, self.hq, self.pairs = cfg, hq, pairs
+        self.degradation = create_degradation("classic", preset=cfg.preset)
+
+    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        cfg = self.cfg
+        gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
+        use_pairs = len(self.pairs[0]) > 0 and float(torch.rand(1, generator=gen)) < cfg.pair_fraction
+        if use_pairs:
+            idx = torch.randint(0, len(self.pairs[0]), (cfg.batch_size,), generator=gen)
+            lq, hq = self.pairs[0][idx], self.pairs[1][idx]
+        else:
+            idx = torch.randint(0, len(self.hq), (cfg.batch_size,), generator=gen)
+            hq = self.hq[idx]
+            indices = [step * cfg.batch_size + j for j in range(cfg.batch_size)]
+            lq, _ = self.degradation(hq, indices, seed=cfg.seed)
+        lq_c, hq_c = _random_crop(lq, cfg.crop, gen, [hq])
+        return lq_c.clamp(0, 1), hq_c
+
+
+def _save_state(out: Path, model: nn.Module, opt: torch.optim.Optimizer, step: int, meta: dict) -> None:
+    with atomic_path(out / "state" / "model.safetensors") as tmp:
+        save_file(model.state_dict(), str(tmp))
+    with atomic_path(out / "state" / "optimizer.pt") as tmp:
+        torch.save(opt.state_dict(), tmp)
+    write_json(out / "state" / "progress.json", {**meta, "step": step})
+
+
+def train_restorer(hq_dir: str | Path, out_dir: str | Path, cfg: RestorerTrainConfig) -> Path:
+    """Train on HQ faces of ``hq_dir`` (+ stored pairs) and write ``out_dir/model.safetensors`` + config.
+
+    Resumes from ``out_dir/state`` when its fingerprint matches ``cfg`` and the data; otherwise starts over.
+    """
+    out = Path(out_dir)
+    hq_files = list_images(hq_dir)
+    pair_lq, pair_hq, pair_files = _load_pairs(cfg.pair_dirs)
+    if cfg.pair_fraction > 0 and len(pair_lq) == 0:
+        raise BenchError(f"pair_fraction={cfg.pair_fraction} but no pairs given (pair_dirs={cfg.pair_dirs})")
+    fingerprint = cfg.fingerprint(_folder_digest(hq_files + pair_files))
+    hq = to_tensor([read_image(p) for p in hq_files])
+    torch.manual_seed(cfg.seed)
+    model = RestorerUNet(cfg.channels, cfg.blocks)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.5 * (1 + math.cos(math.pi * k / cfg.steps)))
+    start, losses = 0, []
+    progress = out / "state" / "progress.json"
+    if progress.is_file():
+        saved = json.loads(progress.read_text())
+        if saved.get("fingerprint") == fingerprint:
+            model.load_state_dict(load_file(str(out / "state" / "model.safetensors")))
+            opt.load_state_dict(torch.load(out / "state" / "optimizer.pt", weights_only=True))
+            start, losses = int(saved["step"]), list(saved["losses"])
+            sched.last_epoch = start - 1
+            sched.step()
+            print(f"resuming restorer training at step {start}/{cfg.steps}")
+    source = _BatchSource(cfg, hq, (pair_lq, pair_hq))
+    model.train()
+    bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"train restorer -> {out}")
+    for step in bar:
+        lq, target = source.batch(step)
+        loss = F.l1_loss(model(lq), target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(round(float(loss), 6))
+        bar.set_postfix(l1=f"{np.mean(losses[-20:]):.4f}")
+        if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+            _save_state(out, model, opt, step + 1, {"fingerprint": fingerprint, "losses": losses})
+    with atomic_path(out / "model.safetensors") as tmp:
+        save_file(model.state_dict(), str(tmp))
+    meta = {**_jsonable(asdict(cfg)), "fingerprint": fingerprint, "hq_dir": str(hq_dir)}
+    write_json(out / "config.json", meta)
+    write_json(out / "train_log.json", {"l1_per_step": losses})
+    return out / "model.safetensors"
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, tuple | list):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    return obj
+
+
+def load_restorer(checkpoint: str | Path) -> RestorerUNet:
+    """Load a trained restorer: ``model.safetensors`` with its ``config.json`` beside it."""
+    path = Path(checkpoint)
+    if path.is_dir():
+        path = path / "model.safetensors"
+    config_path = path.with_name("config.json")
+    if not path.is_file() or not config_path.is_file():
+        raise BenchError(
+            f"restorer checkpoint {path} (with config.json beside it) not found; "
+            "train one with `flipnet-bench train restorer` or run `dvc repro`"
+        )
+    cfg = json.loads(config_path.read_text())
+    model = RestorerUNet(tuple(cfg["channels"]), int(cfg["blocks"]))
+    model.load_state_dict(load_file(str(path)))
+    return model.eval()
