@@ -22,7 +22,16 @@ from flipnet_bench.errors import BenchError
 T = TypeVar("T")
 
 #: params.yaml top-level section → "module:DataclassName" (imported lazily).
-SECTIONS: dict[str, str] = {}
+SECTIONS: dict[str, str] = {
+    "pipeline": "flipnet_bench.methods.params:PipelineParams",
+    "prepare": "flipnet_bench.methods.params:PrepareParams",
+    "synth": "flipnet_bench.methods.params:SynthParams",
+    "restorer": "flipnet_bench.methods.params:RestorerParams",
+    "methods": "flipnet_bench.methods.params:MethodsParams",
+    "evaluate": "flipnet_bench.report.params:EvaluateParams",
+    "realism": "flipnet_bench.report.params:RealismParams",
+    "leaderboard": "flipnet_bench.report.params:LeaderboardParams",
+}
 
 
 class ParamsError(BenchError):
