@@ -1,0 +1,226 @@
+"""Degrade an HQ folder into LQ images plus a metadata table: resumable, sharded, byte-reproducible.
+
+Image ``i`` (its position in the sorted HQ listing) and variant ``k`` always get run seed
+``variant_seed(seed, k)`` and index ``i``, so the bytes written do not depend on batch size or on how many
+processes share the work (process ``r`` of ``w`` takes the images with ``i % w == r``). Each output is written
+atomically after its parameter record (``OUT/.params/<file>.json``); a re-run skips finished files and the
+metadata is rebuilt from the records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from flipnet_bench.degrade.base import Degradation, variant_seed
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io import (
+    Skipped,
+    atomic_path,
+    list_images,
+    read_image,
+    stem_key,
+    to_tensor,
+    to_uint8,
+    write_image,
+    write_json,
+)
+
+PARAMS_DIR = ".params"
+METADATA_COLUMNS = ("file", "source", "model", "preset", "seed", "index", "variant", "call_seed", "params")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One LQ file to produce: HQ ``source`` (index in the listing) under ``variant``."""
+
+    index: int
+    variant: int
+    source: Path
+    name: str  # LQ (and pair-HQ) file name relative to its folder
+
+
+def plan_jobs(hq_dir: Path, files: list[Path], variants: int) -> list[Job]:
+    """All (image, variant) outputs in a fixed order; ``_vK`` suffixes only with several variants."""
+    jobs = []
+    for index, path in enumerate(files):
+        stem = stem_key(hq_dir, path)
+        for variant in range(variants):
+            name = f"{stem}.png" if variants == 1 else f"{stem}_v{variant}.png"
+            jobs.append(Job(index, variant, path, name))
+    return jobs
+
+
+def shard_info() -> tuple[int, int, Callable[[], None]]:
+    """(rank, world size, barrier) under ``accelerate launch`` (gloo on CPU); (0, 1, no-op) otherwise."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return 0, 1, lambda: None
+    from accelerate import PartialState
+
+    state = PartialState(cpu=True)
+    return state.process_index, state.num_processes, state.wait_for_everyone
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    with atomic_path(dst) as tmp:
+        tmp.unlink()
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+
+
+def _write_pair_hq(job: Job, pixels: np.ndarray, hq_out: Path) -> None:
+    """The HQ half of a pair: the source file itself when it is a PNG, else its decoded pixels as PNG."""
+    dst = hq_out / job.name
+    if dst.exists():
+        return
+    if job.source.suffix.lower() == ".png":
+        _link_or_copy(job.source, dst)
+    else:
+        write_image(dst, pixels)
+
+
+def _done(job: Job, lq_dir: Path, records: Path) -> bool:
+    return (lq_dir / job.name).exists() and (records / f"{job.name}.json").exists()
+
+
+def degrade_folder(
+    deg: Degradation,
+    hq_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    seed: int,
+    model: str,
+    preset: str | None = None,
+    variants: int = 1,
+    batch_size: int = 8,
+    pairs: bool = False,
+    lenient: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Write the LQ set (``OUT/`` or, with ``pairs``, ``OUT/lq`` + ``OUT/hq``) and ``OUT/metadata.*``.
+
+    Returns a summary (counts of written/skipped files). Works unchanged under ``accelerate launch``.
+    """
+    hq_dir, out_dir = Path(hq_dir), Path(out_dir)
+    if variants < 1 or batch_size < 1:
+        raise BenchError(f"--variants and --batch-size must be >= 1, got {variants} and {batch_size}")
+    skipped = Skipped()
+    files = list_images(hq_dir, lenient=lenient, skipped=skipped)
+    lq_dir = out_dir / "lq" if pairs else out_dir
+    records = out_dir / PARAMS_DIR
+    jobs = plan_jobs(hq_dir, files, variants)
+    rank, world, barrier = shard_info()
+    mine = [j for j in jobs if j.index % world == rank]
+    todo = [j for j in mine if not _done(j, lq_dir, records)]
+    bar = tqdm(total=len(todo), desc=f"degrade[{rank}]" if world > 1 else "degrade", disable=not progress)
+    by_index: dict[int, list[Job]] = {}
+    for job in todo:
+        by_index.setdefault(job.index, []).append(job)
+    indices = sorted(by_index)
+    for start in range(0, len(indices), batch_size):
+        chunk = indices[start : start + batch_size]
+        pixels = {i: read_image(files[i]) for i in chunk}
+        for variant in range(variants):
+            group = [j for i in chunk for j in by_index[i] if j.variant == variant]
+            for shape in sorted({pixels[j.index].shape for j in group}):  # one tensor per image size
+                same = [j for j in group if pixels[j.index].shape == shape]
+                _run_group(
+                    deg, same, pixels, seed, variant, lq_dir, records, out_dir / "hq" if pairs else None
+                )
+                bar.update(len(same))
+    bar.close()
+    barrier()
+    summary = {
+        "images": len(files),
+        "outputs": len(jobs),
+        "written": len(todo),
+        "skipped_inputs": len(skipped),
+    }
+    if rank == 0:
+        write_metadata(
+            out_dir, jobs, hq_dir, lq_dir, records, model=model, preset=preset, seed=seed, pairs=pairs
+        )
+        write_json(out_dir / "degradation.json", {**deg.describe(), "seed": seed, "variants": variants})
+    if len(skipped):
+        print(skipped.report())
+    return summary
+
+
+def _run_group(
+    deg: Degradation,
+    jobs: list[Job],
+    pixels: dict[int, np.ndarray],
+    seed: int,
+    variant: int,
+    lq_dir: Path,
+    records: Path,
+    hq_out: Path | None,
+) -> None:
+    call_seed = variant_seed(seed, variant)
+    hq = to_tensor([pixels[j.index] for j in jobs])
+    lq, params = deg(hq, [j.index for j in jobs], seed=call_seed)
+    if len(params) != len(jobs) or tuple(lq.shape) != tuple(hq.shape):
+        raise BenchError(
+            f"degradation {deg.name!r} broke the contract: got {tuple(lq.shape)} for {tuple(hq.shape)}"
+        )
+    arrays = to_uint8(lq)
+    for job, arr, record in zip(jobs, arrays, params):
+        write_json(records / f"{job.name}.json", {"call_seed": call_seed, "params": record})
+        if hq_out is not None:
+            _write_pair_hq(job, pixels[job.index], hq_out)
+        write_image(lq_dir / job.name, arr)
+
+
+def write_metadata(
+    out_dir: Path,
+    jobs: list[Job],
+    hq_dir: Path,
+    lq_dir: Path,
+    records: Path,
+    *,
+    model: str,
+    preset: str | None,
+    seed: int,
+    pairs: bool,
+) -> pd.DataFrame:
+    """``metadata.parquet`` and ``metadata.csv`` (one row per LQ file, sorted), rebuilt from the records."""
+    missing = [j.name for j in jobs if not _done(j, lq_dir, records)]
+    if missing:
+        raise BenchError(
+            f"{len(missing)} outputs are missing in {lq_dir} (e.g. {missing[0]}); "
+            "re-run the same command to finish"
+        )
+    rows = []
+    for job in jobs:
+        record = json.loads((records / f"{job.name}.json").read_text(encoding="utf-8"))
+        row = {
+            "file": job.name,
+            "source": str(job.source.relative_to(hq_dir)),
+            "model": model,
+            "preset": preset or "",
+            "seed": seed,
+            "index": job.index,
+            "variant": job.variant,
+            "call_seed": record["call_seed"],
+            "params": json.dumps(record["params"], sort_keys=True, allow_nan=False),
+        }
+        if pairs:
+            row["hq_file"] = job.name
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    with atomic_path(out_dir / "metadata.parquet") as tmp:
+        table.to_parquet(tmp, index=False)
+    with atomic_path(out_dir / "metadata.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    return table
