@@ -25,7 +25,7 @@ def main(args: argparse.Namespace) -> None:
     all_methods = list(pipe.methods) + sorted(methods.external)
     board = load_board(out / "scores", list(pipe.sets), all_methods, lb.columns)
     write_leaderboard(board, Path(args.markdown), Path(args.csv))
-    metric_bars(board, out / "plots", Path(args.docs) / "plots_bars.png")
+    metric_bars(board, out / "plots" / "bars", Path(args.docs) / "plots_bars.png")
     perception_distortion(
         board, out / "plots" / "perception_distortion.csv", Path(args.docs) / "plots_pd.png"
     )

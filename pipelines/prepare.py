@@ -1,5 +1,7 @@
-"""Stage `prepare`: verify the input datasets against their manifests and build the CelebA-Test-style
-synthetic test pairs from the HQ test split (classic preset, fixed seed)."""
+"""Stage `prepare`: verify the input datasets against their manifests, build the CelebA-Test-style synthetic
+test pairs from the HQ test split (classic preset, fixed seed), and write one small record per dataset
+(``out/prepare/sets/<name>.json``: its files and hashes) that the later stages depend on, so a change in one
+dataset re-runs only the stages that read it."""
 
 from __future__ import annotations
 
@@ -14,43 +16,54 @@ from flipnet_bench.data.manifest import build_manifest, verify_manifest
 from flipnet_bench.data.registry import get_dataset
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import write_json
+from flipnet_bench.report.layout import resolve_set
+
+#: Datasets the pipeline reads besides the test sets (training, reference, FLIPNET's real pairs).
+INPUTS = ("hq-train", "hq-test", "real-pairs")
 
 
-def verify_inputs(roots: dict[str, Path], record_dir: Path) -> None:
+def checked_manifest(name: str, root: Path) -> dict:
     """A folder with a manifest must match it exactly; one without gets its file list recorded."""
-    for name, root in roots.items():
-        if (root / "manifest.json").is_file():
-            report = verify_manifest(root)
-            if not report.ok:
-                raise BenchError(
-                    f"dataset {name} ({root}) differs from its manifest:\n" + "\n".join(report.lines())
-                )
-            print(f"{name}: {report.summary()}")
-        else:
-            write_json(record_dir / f"{name}.json", build_manifest(root))
-            print(
-                f"{name}: no manifest in {root}; recorded the files used in {record_dir / (name + '.json')}"
-            )
+    if (root / "manifest.json").is_file():
+        report = verify_manifest(root)
+        if not report.ok:
+            lines = "\n".join(report.lines())
+            raise BenchError(f"dataset {name} ({root}) differs from its manifest:\n{lines}")
+        print(f"{name}: {report.summary()}")
+    manifest = build_manifest(root, exclude=(root / "manifest.json",))
+    return {"root": str(root), "files": manifest["files"]}
+
+
+def build_synthetic_test(prep, data, out: Path) -> None:  # noqa: ANN001 - typed params sections
+    if out.exists():
+        shutil.rmtree(out)  # DVC removes it too; a direct re-run must not mix old and new pairs
+    hq = get_dataset(prep.source, data).root
+    argv = ["degrade", "--model", prep.model, "--hq", str(hq), "--out", str(out), "--seed", str(prep.seed)]
+    argv += ["--pairs"] + (["--preset", prep.preset] if prep.preset else [])
+    if cli.main(argv) != 0:
+        raise BenchError(f"building the synthetic test pairs in {out} failed (see above)")
 
 
 def main(args: argparse.Namespace) -> None:
     pipe, data, prep = pipeline_params(), load_section("data"), load_section("prepare")
-    test_name = f"synthetic-celeba-test-style@{prep.source}"
-    roots = {prep.source: get_dataset(prep.source, data).root}
-    for alias, name in pipe.sets.items():
-        if name != test_name:
-            roots[alias] = get_dataset(name, data).root
-    verify_inputs(roots, Path(args.record))
-    out = get_dataset(test_name, data).root
-    if out.exists():
-        shutil.rmtree(out)  # DVC removes it too; a direct re-run must not mix old and new pairs
-    argv = ["degrade", "--model", prep.model, "--hq", str(roots[prep.source]), "--out", str(out)]
-    argv += ["--seed", str(prep.seed), "--pairs"] + (["--preset", prep.preset] if prep.preset else [])
-    if cli.main(argv) != 0:
-        raise BenchError(f"building {test_name} failed (see above)")
+    records = Path(args.records)
+    for name in INPUTS:
+        write_json(
+            records / f"{name}.json",
+            {"dataset": name, **checked_manifest(name, get_dataset(name, data).root)},
+        )
+    synthetic = f"synthetic-celeba-test-style@{prep.source}"
+    if synthetic in pipe.sets.values():
+        build_synthetic_test(prep, data, get_dataset(synthetic, data).root)
+    for alias in pipe.sets:
+        test_set = resolve_set(alias, pipe.sets, data)
+        record = {"dataset": test_set.dataset, "lq": checked_manifest(alias, test_set.lq_dir)}
+        if test_set.gt_dir is not None:
+            record["gt"] = checked_manifest(alias, test_set.gt_dir)
+        write_json(records / f"{alias}.json", record)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--record", default="out/prepare/manifests")
+    parser.add_argument("--records", default="out/prepare/sets")
     run(main, parser)

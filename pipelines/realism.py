@@ -17,7 +17,7 @@ from flipnet_bench.report.realism import realism_table
 def main(args: argparse.Namespace) -> None:
     pipe, data = pipeline_params(), load_section("data")
     synth, ev, params = load_section("synth"), load_section("evaluate"), load_section("realism")
-    synthesized = {name: synth_dir(pipe.out, name) / "lq" for name in synth.models}
+    synthesized = {name: synth_dir(pipe.out, name) / "lq" for name in synth.all_models()}
     real = {}
     for alias in pipe.sets:
         test_set = resolve_set(alias, pipe.sets, data)

@@ -14,9 +14,10 @@ from flipnet_bench.report.layout import synth_dir
 
 def main(args: argparse.Namespace) -> None:
     pipe, data, synth = pipeline_params(), load_section("data"), load_section("synth")
-    if args.model not in synth.models:
-        raise BenchError(f"synth.models has no entry {args.model!r} (known: {sorted(synth.models)})")
-    entry = synth.models[args.model]
+    models = synth.all_models()
+    if args.model not in models:
+        raise BenchError(f"params.yaml synth has no model {args.model!r} (known: {sorted(models)})")
+    entry = models[args.model]
     hq = get_dataset(synth.source, data).root
     argv = ["degrade", "--model", entry.model, "--hq", str(hq), "--out", str(synth_dir(pipe.out, args.model))]
     argv += [

@@ -29,6 +29,10 @@ class PipelineParams:
     methods: list[str] = field(default_factory=lambda: ["identity", "restorer_o", "restorer_of", "flipnet"])
     weights_dir: Path | None = None
     out: Path = Path("out")
+    #: Real-world LQ face sets FLIPNET may use as unpaired training data. Empty by default: the bundled
+    #: real-world sets are also the test sets, and training on them would contaminate both the restoration
+    #: scores and the degradation-realism study.
+    flipnet_real_lq: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for alias in self.sets:
@@ -64,14 +68,19 @@ class SynthModel:
 
 @dataclass(frozen=True)
 class SynthParams:
+    """``models``: checkpoint-free degradation models; ``flipnet`` apart (its stage needs the checkpoint)."""
+
     source: str = "hq-train"
     models: dict[str, SynthModel] = field(
         default_factory=lambda: {
             "classic": SynthModel("classic", "gfpgan"),
             "realesrgan": SynthModel("realesrgan"),
-            "flipnet": SynthModel("flipnet"),
         }
     )
+    flipnet: SynthModel = field(default_factory=lambda: SynthModel("flipnet"))
+
+    def all_models(self) -> dict[str, SynthModel]:
+        return {**self.models, "flipnet": self.flipnet}
 
 
 @dataclass(frozen=True)
@@ -97,8 +106,12 @@ class RestorerTrain:
 
 @dataclass(frozen=True)
 class RestorerParams:
-    o: RestorerTrain = field(default_factory=RestorerTrain)
-    of: RestorerTrain = field(default_factory=lambda: RestorerTrain(pairs=["flipnet"], pair_fraction=0.5))
+    """One entry per trained restorer method (the key is the method name in ``methods``)."""
+
+    restorer_o: RestorerTrain = field(default_factory=RestorerTrain)
+    restorer_of: RestorerTrain = field(
+        default_factory=lambda: RestorerTrain(pairs=["flipnet"], pair_fraction=0.5)
+    )
 
 
 @dataclass(frozen=True)
@@ -123,9 +136,11 @@ class ExternalEntry:
 @dataclass(frozen=True)
 class MethodsParams:
     identity: MethodEntry = field(default_factory=lambda: MethodEntry("identity"))
-    restorer_o: MethodEntry = field(default_factory=lambda: MethodEntry("restorer", "out/restorers/o"))
-    restorer_of: MethodEntry = field(default_factory=lambda: MethodEntry("restorer", "out/restorers/of"))
-    flipnet: MethodEntry = field(default_factory=lambda: MethodEntry("flipnet", None, 8))
+    restorer_o: MethodEntry = field(default_factory=lambda: MethodEntry("restorer", "out/methods/restorer_o"))
+    restorer_of: MethodEntry = field(
+        default_factory=lambda: MethodEntry("restorer", "out/methods/restorer_of")
+    )
+    flipnet: MethodEntry = field(default_factory=lambda: MethodEntry("flipnet", "out/methods/flipnet", 8))
     external: dict[str, ExternalEntry] = field(default_factory=dict)
 
     def entry(self, name: str) -> MethodEntry:

@@ -54,8 +54,9 @@ def synth_dir(out: Path, model: str) -> Path:
     return Path(out) / "synth" / model
 
 
-def restorer_dir(out: Path, variant: str) -> Path:
-    return Path(out) / "restorers" / variant
+def method_dir(out: Path, method: str) -> Path:
+    """A method's artifacts (checkpoint or card); every restore stage depends on its method's folder."""
+    return Path(out) / "methods" / method
 
 
 def reference_dir(out: Path) -> Path:

@@ -48,7 +48,7 @@ def metric_bars(board: Board, data_dir: Path, png: Path | None) -> None:
             for s, m in board.rows()
             if name in board.cells[(s, m)]
         ]
-        _write_csv(data_dir / f"bars_{name}.csv", ["label", "set", "method", "value"], rows)
+        _write_csv(data_dir / f"{name}.csv", ["label", "set", "method", "value"], rows)
     if png is None:
         return
     plt = _pyplot()
