@@ -1,0 +1,1 @@
+"""Model implementations (FLIPNET lives in :mod:`flipnet_bench.models.flipnet`)."""

@@ -1,0 +1,115 @@
+"""Building FLIPNET from params, and its checkpoint: ``flipnet.safetensors`` (trainable parts only) +
+``flipnet.json`` (config, architecture, prior location and the prior weights' sha256, checked on load)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.models.flipnet.configs import get_config
+from flipnet_bench.models.flipnet.embedding import FaceEmbedding
+from flipnet_bench.models.flipnet.model import Flipnet, FlipnetArch
+from flipnet_bench.models.flipnet.params import FlipnetParams
+from flipnet_bench.models.flipnet.prior import WEIGHTS_NAME, DiffusionPrior, load_prior, load_sd21_prior
+
+FLIPNET_WEIGHTS = "flipnet.safetensors"
+FLIPNET_CONFIG = "flipnet.json"
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def open_prior(config_name: str, prior_path: str) -> DiffusionPrior:
+    """The frozen prior: a saved prior folder (tiny, micro) or an SD-2.1 path / hub id (sd21)."""
+    cfg = get_config(config_name)
+    if cfg.name == "sd21":
+        return load_sd21_prior(cfg, prior_path)
+    if cfg.name == "sd21-mini" and not (Path(prior_path) / WEIGHTS_NAME).is_file():
+        raise BenchError(f"{prior_path}: no prior weights for sd21-mini")
+    prior = load_prior(prior_path)
+    if prior.config.name != cfg.name:
+        raise BenchError(
+            f"{prior_path} holds a {prior.config.name!r} prior but flipnet.config is {cfg.name!r}"
+        )
+    return prior
+
+
+def arch_from_params(params: FlipnetParams) -> FlipnetArch:
+    return FlipnetArch(
+        lora_rank=params.lora_rank,
+        lora_alpha=params.lora_alpha,
+        phi=params.phi,
+        finetune_embedding=params.finetune_embedding,
+    )
+
+
+def build_flipnet(params: FlipnetParams, prior_path: str, embedding: FaceEmbedding) -> Flipnet:
+    return Flipnet(open_prior(params.config, prior_path), embedding, arch_from_params(params))
+
+
+def save_flipnet(model: Flipnet, params: FlipnetParams, prior_path: str, out: str | Path) -> None:
+    from safetensors.torch import save_file
+
+    from flipnet_bench.io import atomic_path, write_json
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.trainable_state_dict().items()}
+    with atomic_path(out / FLIPNET_WEIGHTS) as tmp:
+        save_file(tensors, str(tmp), metadata={"kind": "flipnet"})
+    prior_file = Path(prior_path) / WEIGHTS_NAME
+    emb = model.embedding
+    write_json(
+        out / FLIPNET_CONFIG,
+        {
+            "config": params.config,
+            "prior_path": str(prior_path),
+            "prior_sha256": _file_sha256(prior_file) if prior_file.is_file() else None,
+            "arch": dataclasses.asdict(model.arch),
+            "embedding": {"dim": emb.dim, "width": emb.width, "resolution": emb.resolution},
+        },
+    )
+
+
+def load_flipnet(
+    folder: str | Path, prior_path: str | None = None, device: str | torch.device = "cpu"
+) -> Flipnet:
+    """Rebuild a trained FLIPNET (frozen prior + saved trainable parts), in eval mode on ``device``."""
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    if not (folder / FLIPNET_WEIGHTS).is_file() or not (folder / FLIPNET_CONFIG).is_file():
+        raise BenchError(
+            f"{folder}: no FLIPNET checkpoint ({FLIPNET_WEIGHTS} + {FLIPNET_CONFIG}); train one "
+            "with `flipnet-bench train flipnet` or pass --checkpoint"
+        )
+    info = json.loads((folder / FLIPNET_CONFIG).read_text(encoding="utf-8"))
+    prior_path = prior_path or info["prior_path"]
+    prior_file = Path(prior_path) / WEIGHTS_NAME
+    if info.get("prior_sha256") and prior_file.is_file() and _file_sha256(prior_file) != info["prior_sha256"]:
+        raise BenchError(
+            f"{prior_file} is not the prior {folder} was trained on (sha256 differs); "
+            "restore that prior or retrain FLIPNET"
+        )
+    e = info["embedding"]
+    embedding = FaceEmbedding(int(e["dim"]), int(e["width"]), int(e["resolution"]))
+    model = Flipnet(open_prior(info["config"], prior_path), embedding, FlipnetArch(**info["arch"]))
+    state = load_file(str(folder / FLIPNET_WEIGHTS))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    expected = set(model.trainable_state_dict())
+    if unexpected or expected - set(state):
+        raise BenchError(
+            f"{folder / FLIPNET_WEIGHTS} does not match its config "
+            f"(missing {sorted(expected - set(state))[:3]}, unexpected {unexpected[:3]})"
+        )
+    return model.to(device).eval()

@@ -1,0 +1,79 @@
+"""The ``flipnet:`` section of params.yaml (validated; unknown keys fail naming the allowed ones)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from flipnet_bench.config import ParamsError, check_range
+
+
+@dataclass(frozen=True)
+class EmbeddingParams:
+    """Stage I (autoencoders) and stage II (contrastive alignment) of the face embedding."""
+
+    dim: int = 256
+    width: int = 32
+    resolution: int = 64
+    batch_size: int = 16
+    lr: float = 1e-3
+    steps_autoencoder: int = 150
+    steps_contrastive: int = 100
+    #: Stage I loss = L1 + ssim_weight · (1 − SSIM) (no downloadable perceptual network is assumed).
+    ssim_weight: float = 0.2
+    #: Stage II keeps the autoencoders' reconstruction loss at this weight so the codes stay informative.
+    recon_weight: float = 0.5
+
+    def __post_init__(self) -> None:
+        check_range("flipnet.embedding.dim", self.dim, 8, 4096)
+        check_range("flipnet.embedding.batch_size", self.batch_size, 2, 4096)
+        check_range("flipnet.embedding.lr", self.lr, 1e-7, 1.0)
+        if self.resolution % 16:
+            raise ParamsError(f"flipnet.embedding.resolution = {self.resolution} must be a multiple of 16")
+
+
+@dataclass(frozen=True)
+class FlipnetParams:
+    """Joint FLIPNET training and sampling settings."""
+
+    #: Model config: ``tiny`` (pixel space, own prior) or ``sd21`` (latent; prior_path = local path / hub id).
+    config: Literal["tiny", "sd21", "sd21-mini", "micro"] = "tiny"
+    prior_path: str = "checkpoints/prior-tiny"
+    #: Default output of ``train flipnet`` = the checkpoint ``restore --method flipnet`` uses by default.
+    checkpoint: str = "models/flipnet"
+    seed: int = 0
+    steps: int = 300
+    batch_size: int = 8
+    lr: float = 2e-4
+    warmup: int = 20
+    save_every: int = 50
+    lora_rank: int = 8
+    lora_alpha: float = 8.0
+    phi: float = 1.0
+    finetune_embedding: bool = False
+    lambda_mse: float = 1.0
+    lambda_perceptual: float = 0.1
+    #: Perceptual loss on x0: ``lpips`` (needs its weights, see the metrics section) or ``ssim``.
+    perceptual: Literal["lpips", "ssim", "none"] = "ssim"
+    #: Probability that a training step uses degradation mode (else restoration mode).
+    degrade_prob: float = 0.5
+    #: Among degradation-mode steps: fraction using real natural-scene pairs
+    #: (the rest use real LQ faces, LQ stream only).
+    real_pairs_prob: float = 0.5
+    #: Online "+O" restoration pairs: classic degradation preset.
+    train_preset: str = "gfpgan"
+    scheduler: Literal["ddim", "dpm"] = "dpm"
+    sample_steps: int = 20
+    sample_batch_size: int = 16
+    embedding: EmbeddingParams = field(default_factory=EmbeddingParams)
+
+    def __post_init__(self) -> None:
+        check_range("flipnet.steps", self.steps, 0, 10_000_000)
+        check_range("flipnet.batch_size", self.batch_size, 1, 4096)
+        check_range("flipnet.lr", self.lr, 1e-8, 1.0)
+        check_range("flipnet.lora_rank", self.lora_rank, 1, 1024)
+        check_range("flipnet.phi", self.phi, 0.0, 10.0)
+        check_range("flipnet.degrade_prob", self.degrade_prob, 0.0, 1.0)
+        check_range("flipnet.real_pairs_prob", self.real_pairs_prob, 0.0, 1.0)
+        check_range("flipnet.sample_steps", self.sample_steps, 1, 1000)
+        check_range("flipnet.sample_batch_size", self.sample_batch_size, 1, 4096)

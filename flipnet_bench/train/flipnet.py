@@ -1,0 +1,153 @@
+"""Joint FLIPNET training of both modes on top of the frozen prior and the trained face embedding.
+
+Each step picks a mode from its step generator:
+- restoration (prob. 1 − ``degrade_prob``): HQ faces + classic-preset LQ made online ("+O"), both streams'
+  ε-losses + λ_mse·MSE + λ_p·perceptual on the target's predicted x0;
+- degradation, real pairs (``real_pairs_prob`` of the rest): clean/degraded natural-scene pairs
+  (real sensor noise, optical zoom), random crops at the model resolution (native pixel scale, so the noise
+  statistics are not averaged away by resizing), target = degraded, condition = clean;
+- degradation, real LQ faces (the rest): unpaired real-world LQ faces have no clean partner, so they train
+  an LQ-stream ε-loss only (degradation-mode token, no condition stream): the LoRA learns what real LQ faces
+  look like in degradation mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from flipnet_bench.config import load_section, to_dict
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io import list_images, pair_by_stem, read_image, to_tensor, write_json
+from flipnet_bench.models.flipnet.checkpoint import build_flipnet, save_flipnet
+from flipnet_bench.models.flipnet.embedding import DEGRADE, RESTORE
+from flipnet_bench.models.flipnet.model import Flipnet
+from flipnet_bench.models.flipnet.params import FlipnetParams
+from flipnet_bench.train.common import LoopConfig, load_faces, resize_square, run_loop, sample_batch
+from flipnet_bench.train.embedding import load_embedding
+from flipnet_bench.train.losses import OnlineDegrader, perceptual_fn
+
+DATA_RESOLUTION = 128
+
+
+def load_real_pairs(folder: Path, size: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(gt, lq) float 3×H×W pairs from ``folder/gt`` and ``folder/lq`` (same stems), at least ``size``²."""
+    if not (folder / "lq").is_dir() or not (folder / "gt").is_dir():
+        raise BenchError(f"{folder}: real pairs need lq/ and gt/ sub-folders with matching stems")
+    pairs = []
+    for lq_path, gt_path in pair_by_stem(folder / "lq", folder / "gt"):
+        lq, gt = to_tensor(read_image(lq_path))[0], to_tensor(read_image(gt_path))[0]
+        if lq.shape != gt.shape:
+            raise BenchError(f"{lq_path} and {gt_path} differ in size; real pairs must be pixel-aligned")
+        if min(lq.shape[-2:]) < size:
+            lq, gt = resize_square(lq[None], size)[0], resize_square(gt[None], size)[0]
+        pairs.append((gt, lq))
+    return pairs
+
+
+def crop_pairs(
+    pairs: list[tuple[torch.Tensor, torch.Tensor]], n: int, size: int, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` random aligned ``size``² crops (randomly mirrored) of randomly chosen pairs."""
+    gts, lqs = [], []
+    for _ in range(n):
+        gt, lq = pairs[int(torch.randint(0, len(pairs), (1,), generator=gen))]
+        h, w = gt.shape[-2:]
+        top = int(torch.randint(0, h - size + 1, (1,), generator=gen))
+        left = int(torch.randint(0, w - size + 1, (1,), generator=gen))
+        g, q = gt[:, top : top + size, left : left + size], lq[:, top : top + size, left : left + size]
+        if bool(torch.rand(1, generator=gen) < 0.5):
+            g, q = g.flip(-1), q.flip(-1)
+        gts.append(g)
+        lqs.append(q)
+    return torch.stack(gts), torch.stack(lqs)
+
+
+def unpaired_lq_loss(model: Flipnet, lq: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """ε-loss of real LQ faces in degradation mode, without a condition stream (no clean partner exists)."""
+    prior = model.prior
+    sched = prior.noise_scheduler()
+    x0 = prior.encode(lq)
+    noise = torch.randn(x0.shape, generator=gen).to(x0)
+    t = torch.randint(0, sched.config.num_train_timesteps, (x0.shape[0],), generator=gen).to(x0.device)
+    modes = torch.full((x0.shape[0],), DEGRADE, dtype=torch.long, device=x0.device)
+    context = prior.context(x0.shape[0]) + model.adapter.mode(modes).view(
+        x0.shape[0], *prior.null_context.shape[1:]
+    )
+    return F.mse_loss(prior(sched.add_noise(x0, noise, t), t, context), noise)
+
+
+def train_flipnet(
+    prior_dir: str,
+    embedding_dir: Path,
+    hq_dir: Path,
+    real_pairs: Path | None,
+    real_lq: list[Path],
+    out: Path,
+    params: FlipnetParams,
+) -> Path:
+    """Train (or resume) FLIPNET; writes ``out/flipnet.safetensors`` + ``out/flipnet.json``."""
+    torch.manual_seed(params.seed)
+    model = build_flipnet(params, prior_dir, load_embedding(embedding_dir))
+    res = model.prior.config.resolution
+    hq = load_faces(hq_dir, DATA_RESOLUTION, desc="HQ faces")
+    pairs = load_real_pairs(real_pairs, res) if real_pairs is not None else []
+    lq_faces = load_faces(real_lq, res, desc="real LQ faces") if real_lq else None
+    degrader = OnlineDegrader(params.train_preset, params.seed)
+    perceptual = perceptual_fn(params.perceptual)
+    n = params.batch_size
+
+    def step_fn(m: Flipnet, step: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
+        u, v = torch.rand(2, generator=gen).tolist()
+        if u >= params.degrade_prob:
+            h = sample_batch(hq, n, gen)
+            lq = degrader(h, step)
+            return m.losses(
+                resize_square(h, res),
+                resize_square(lq, res),
+                RESTORE,
+                gen,
+                params.lambda_mse,
+                params.lambda_perceptual,
+                perceptual,
+            )
+        if pairs and (v < params.real_pairs_prob or lq_faces is None):
+            gt, lq = crop_pairs(pairs, n, res, gen)
+            return m.losses(gt, lq, DEGRADE, gen)
+        if lq_faces is None:
+            h = sample_batch(hq, n, gen)
+            return m.losses(resize_square(h, res), resize_square(degrader(h, step), res), DEGRADE, gen)
+        loss = unpaired_lq_loss(m, sample_batch(lq_faces, n, gen), gen)
+        return {"loss": loss, "eps_lq_unpaired": loss}
+
+    loop = LoopConfig(
+        out=out,
+        steps=params.steps,
+        lr=params.lr,
+        seed=params.seed,
+        warmup=params.warmup,
+        save_every=params.save_every,
+        desc="flipnet",
+    )
+    result = run_loop(loop, model, step_fn)
+    if not result.finished:
+        raise BenchError("FLIPNET training stopped early; re-run the same command to resume")
+    save_flipnet(model, params, prior_dir, out)
+    return out
+
+
+def train_flipnet_cli(args: argparse.Namespace) -> int:
+    params: FlipnetParams = load_section("flipnet", args.params)
+    prior_dir = str(args.prior) if args.prior is not None else params.prior_path
+    for folder in [args.hq, *args.real_lq]:
+        list_images(folder, recursive=True)  # fail early with a clear message
+    out = Path(args.out)
+    train_flipnet(
+        prior_dir, Path(args.embedding), Path(args.hq), args.real_pairs, list(args.real_lq), out, params
+    )
+    write_json(out / "params.json", to_dict(params))
+    print(f"FLIPNET checkpoint written to {out}")
+    return 0
