@@ -3,8 +3,8 @@
 Image ``i`` (its position in the sorted HQ listing) and variant ``k`` always get run seed
 ``variant_seed(seed, k)`` and index ``i``, so the bytes written do not depend on batch size or on how many
 processes share the work (process ``r`` of ``w`` takes the images with ``i % w == r``). Each output is written
-atomically after its parameter record (``OUT/.params/<file>.json``); a re-run skips finished files and the
-metadata is rebuilt from the records.
+atomically after its parameter record (one JSON per call in ``OUT/.params/``, keyed by file name); a re-run
+skips files that have both, and the metadata is rebuilt from the records.
 """
 
 from __future__ import annotations
@@ -90,8 +90,16 @@ def _write_pair_hq(job: Job, pixels: np.ndarray, hq_out: Path) -> None:
         write_image(dst, pixels)
 
 
-def _done(job: Job, lq_dir: Path, records: Path) -> bool:
-    return (lq_dir / job.name).exists() and (records / f"{job.name}.json").exists()
+def load_records(records: Path) -> dict[str, dict[str, Any]]:
+    """File name → ``{"call_seed", "params"}`` from every record file of ``records``."""
+    merged: dict[str, dict[str, Any]] = {}
+    for path in sorted(records.glob("*.json")) if records.is_dir() else []:
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+def _done(job: Job, lq_dir: Path, known: dict[str, Any]) -> bool:
+    return job.name in known and (lq_dir / job.name).exists()
 
 
 def degrade_folder(
@@ -122,7 +130,8 @@ def degrade_folder(
     jobs = plan_jobs(hq_dir, files, variants)
     rank, world, barrier = shard_info()
     mine = [j for j in jobs if j.index % world == rank]
-    todo = [j for j in mine if not _done(j, lq_dir, records)]
+    known = load_records(records)
+    todo = [j for j in mine if not _done(j, lq_dir, known)]
     bar = tqdm(total=len(todo), desc=f"degrade[{rank}]" if world > 1 else "degrade", disable=not progress)
     by_index: dict[int, list[Job]] = {}
     for job in todo:
@@ -175,8 +184,12 @@ def _run_group(
             f"degradation {deg.name!r} broke the contract: got {tuple(lq.shape)} for {tuple(hq.shape)}"
         )
     arrays = to_uint8(lq)
-    for job, arr, record in zip(jobs, arrays, params):
-        write_json(records / f"{job.name}.json", {"call_seed": call_seed, "params": record})
+    # One record file per call (fewer fsyncs); merged with an earlier file of the same name on resume.
+    record_file = records / f"{jobs[0].name}.json"
+    batch = json.loads(record_file.read_text(encoding="utf-8")) if record_file.exists() else {}
+    batch.update({j.name: {"call_seed": call_seed, "params": p} for j, p in zip(jobs, params)})
+    write_json(record_file, batch)
+    for job, arr in zip(jobs, arrays):
         if hq_out is not None:
             _write_pair_hq(job, pixels[job.index], hq_out)
         write_image(lq_dir / job.name, arr)
@@ -195,7 +208,8 @@ def write_metadata(
     pairs: bool,
 ) -> pd.DataFrame:
     """``metadata.parquet`` and ``metadata.csv`` (one row per LQ file, sorted), rebuilt from the records."""
-    missing = [j.name for j in jobs if not _done(j, lq_dir, records)]
+    known = load_records(records)
+    missing = [j.name for j in jobs if not _done(j, lq_dir, known)]
     if missing:
         raise BenchError(
             f"{len(missing)} outputs are missing in {lq_dir} (e.g. {missing[0]}); "
@@ -203,7 +217,7 @@ def write_metadata(
         )
     rows = []
     for job in jobs:
-        record = json.loads((records / f"{job.name}.json").read_text(encoding="utf-8"))
+        record = known[job.name]
         row = {
             "file": job.name,
             "source": str(job.source.relative_to(hq_dir)),

@@ -1,0 +1,162 @@
+"""Throughput of the degradation models at 512², against a per-image cv2 version and the PNG I/O floor.
+
+For every classic preset (and realesrgan) this times, on the same HQ PNG files:
+
+* ``ours``: ``flipnet-bench degrade``'s own loop (read PNG → batched ``ClassicDegradation`` → write PNG);
+* ``cv2``: a straightforward per-image numpy/cv2 implementation of the same preset (cv2.filter2D,
+  cv2.resize, numpy noise, cv2 JPEG), fed the very parameters our sampler draws;
+* ``io``: read and write the same PNGs with no degradation (the floor any file-to-file tool pays).
+
+Also reports the in-memory degradation time alone. Usage::
+
+    python benchmarks/degrade.py [--images 24] [--threads 1] [--size 512]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from flipnet_bench.degrade import create_degradation, image_generator
+from flipnet_bench.degrade.classic import ClassicDegradation, color_jitter
+from flipnet_bench.degrade.kernels import build_kernel
+from flipnet_bench.degrade.presets import CLASSIC_PRESETS
+from flipnet_bench.degrade.runner import degrade_folder
+from flipnet_bench.io import list_images, read_image, to_tensor, write_image
+
+WEBMORPH = Path(os.environ.get("FLIPNET_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"
+
+
+def classic_cv2(img: np.ndarray, params: dict, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """Reference: one uint8 RGB image through the classic model the way cv2-based training code does it."""
+    h, w = img.shape[:2]
+    x = img.astype(np.float32) / 255.0
+    kernel = build_kernel(params["kernel"]).astype(np.float32)
+    x = cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101)
+    scale = params["scale"]
+    x = cv2.resize(x, (max(1, int(w // scale)), max(1, int(h // scale))), interpolation=interpolation)
+    gen = torch.Generator().manual_seed(params["noise_seed"])  # the same noise field as ours, HWC
+    noise = torch.randn((3, x.shape[0], x.shape[1]), generator=gen).permute(1, 2, 0).numpy()
+    x = np.clip(x + noise * (params["noise_sigma"] / 255.0), 0, 1)
+    q8 = np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
+    ok, enc = cv2.imencode(".jpg", q8[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, params["jpeg_quality"]])
+    x = cv2.imdecode(enc, cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.float32) / 255.0
+    x = cv2.resize(x, (w, h), interpolation=interpolation)
+    if params["color_shift"] is not None:
+        x = np.clip(x + np.asarray(params["color_shift"], dtype=np.float32), 0, 1)
+    if params["gray"]:
+        x = np.repeat(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+    if params["color_jitter"] is not None:
+        t = torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1).clamp(0, 1)
+        x = color_jitter(t, params["color_jitter"]).permute(1, 2, 0).numpy()
+    return np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
+
+
+def make_inputs(folder: Path, count: int, size: int) -> list[Path]:
+    """Centre crops of the shared webmorph faces, resized to ``size``², as PNG."""
+    sources = sorted((WEBMORPH / "hq-webmorph").glob("*/*.jpg"))[:count]
+    if len(sources) < count:
+        raise SystemExit(f"need {count} faces under {WEBMORPH / 'hq-webmorph'} (set FLIPNET_SHARED)")
+    for i, src in enumerate(sources):
+        img = read_image(src)
+        h, w = img.shape[:2]
+        s = min(h, w)
+        crop = np.ascontiguousarray(img[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s])
+        write_image(folder / f"{i:04d}.png", cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA))
+    return list_images(folder)
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def best_of(fn, repeats: int = 2) -> float:
+    return min(timed(fn) for _ in range(repeats))
+
+
+def run_ours(deg, model: str, preset: str | None, hq: Path, out: Path, batch_size: int) -> float:
+    """File to file with the CLI's runner (fresh output folder per repeat, so nothing is skipped)."""
+    runs = iter(range(100))
+    return best_of(
+        lambda: degrade_folder(
+            deg,
+            hq,
+            out / str(next(runs)),
+            seed=1,
+            model=model,
+            preset=preset,
+            batch_size=batch_size,
+            progress=False,
+        )
+    )
+
+
+def run_reference(deg: ClassicDegradation, files: list[Path], out: Path) -> float:
+    """File to file, one image at a time with cv2 (same PNG writer as ours: only the degradation differs)."""
+
+    def loop() -> None:
+        for i, path in enumerate(files):
+            params = deg.sample_params(image_generator(1, i))
+            img = np.ascontiguousarray(cv2.imread(str(path), cv2.IMREAD_COLOR)[:, :, ::-1])
+            write_image(out / f"{i:04d}.png", classic_cv2(img, params))
+
+    return best_of(loop)
+
+
+def in_memory(deg, files: list[Path]) -> tuple[float, float | None]:
+    """Degradation alone, ms/image: ours on one batch vs the cv2 reference per image."""
+    imgs = [read_image(p) for p in files]
+    hq = to_tensor(imgs)
+    ours = best_of(lambda: deg(hq, list(range(len(imgs))), seed=1)) / len(imgs) * 1000
+    if not isinstance(deg, ClassicDegradation):
+        return ours, None
+    params = [deg.sample_params(image_generator(1, i)) for i in range(len(imgs))]
+    ref = best_of(lambda: [classic_cv2(img, p) for img, p in zip(imgs, params)]) / len(imgs) * 1000
+    return ours, ref
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=24)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=8)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        files = make_inputs(root / "hq", args.images, args.size)
+        n = len(files)
+        floor = best_of(lambda: [write_image(root / "io" / p.name, read_image(p)) for p in files])
+        print(f"load average {os.getloadavg()[0]:.2f}; {n} images {args.size}², {args.threads} thread(s)")
+        print("| model / preset | ours img/s | per-image cv2 img/s | I/O floor img/s | ours ÷ floor (time) "
+              "| degrade only, ours ms/img | degrade only, cv2 ms/img |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
+        for model, preset in [("classic", p) for p in CLASSIC_PRESETS] + [("realesrgan", None)]:
+            deg = create_degradation(model, **({"preset": preset} if preset else {}))
+            t_ours = run_ours(
+                deg, model, preset, root / "hq", root / f"ours-{model}-{preset}", args.batch_size
+            )
+            t_ref = run_reference(deg, files, root / "ref") if isinstance(deg, ClassicDegradation) else None
+            mem_ours, mem_ref = in_memory(deg, files)
+            label = f"{model} / {preset}" if preset else model
+            ref_cell = f"{n / t_ref:.1f}" if t_ref else "–"
+            mem_ref_cell = f"{mem_ref:.1f}" if mem_ref else "–"
+            print(
+                f"| {label} | {n / t_ours:.1f} | {ref_cell} | {n / floor:.1f} | {t_ours / floor:.2f} "
+                f"| {mem_ours:.1f} | {mem_ref_cell} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
