@@ -199,7 +199,6 @@ def train_restorer(hq_dir: str | Path, out_dir: str | Path, cfg: RestorerTrainCo
     torch.manual_seed(cfg.seed)
     model = RestorerUNet(cfg.channels, cfg.blocks)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.5 * (1 + math.cos(math.pi * k / cfg.steps)))
     start, losses = 0, []
     progress = out / "state" / "progress.json"
     if progress.is_file():
@@ -208,20 +207,19 @@ def train_restorer(hq_dir: str | Path, out_dir: str | Path, cfg: RestorerTrainCo
             model.load_state_dict(load_file(str(out / "state" / "model.safetensors")))
             opt.load_state_dict(torch.load(out / "state" / "optimizer.pt", weights_only=True))
             start, losses = int(saved["step"]), list(saved["losses"])
-            sched.last_epoch = start - 1
-            sched.step()
             print(f"resuming restorer training at step {start}/{cfg.steps}")
     source = _BatchSource(cfg, hq, (pair_lq, pair_hq))
     model.train()
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"train restorer -> {out}")
     for step in bar:
         lq, target = source.batch(step)
+        for group in opt.param_groups:  # cosine schedule, a pure function of the step (trivial to resume)
+            group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
         loss = F.l1_loss(model(lq), target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        sched.step()
-        losses.append(round(float(loss), 6))
+        losses.append(round(float(loss.detach()), 6))
         bar.set_postfix(l1=f"{np.mean(losses[-20:]):.4f}")
         if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
             _save_state(out, model, opt, step + 1, {"fingerprint": fingerprint, "losses": losses})
