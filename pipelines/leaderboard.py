@@ -41,10 +41,7 @@ def main(args: argparse.Namespace) -> None:
         for m in all_methods:
             path = scores_dir(out, alias, m) / "scores.json"
             if path.is_file():
-                result = json.loads(path.read_text())
-                per_image[alias][m] = {
-                    k: v["per_image"] for k, v in result.items() if isinstance(v, dict) and v.get("per_image")
-                }
+                per_image[alias][m] = json.loads(path.read_text()).get("per_image", {})
     data_json = page_data(board, per_image, thumbs, page.parent)
     data_json["gridRows"] = lb.thumbnails
     write_html(page, data_json)

@@ -59,19 +59,38 @@ def score_restored(
     eval_size: int,
     ref_stats: Path | None = None,
     batch_size: int = 16,
+    score_params: Any = None,
 ) -> dict[str, Any]:
-    """Score ``pred_dir`` (with GT when given, else against the LQ input and a reference set)."""
+    """Score ``pred_dir`` (with GT when given, else against the LQ input and a reference set).
+
+    Returns ``score_folders``' report (``metrics``: value, ci95, n, definition, notes; ``info``) plus
+    ``per_image`` (metric → image → value) and ``evaluation`` (the resize applied to every image).
+    """
     from flipnet_bench.metrics.score import score_folders
 
+    per_image: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="flipnet-eval-") as tmp:
         root = Path(tmp)
         pred = resize_folder(pred_dir, root / "pred", eval_size)
         lq = resize_folder(lq_dir, root / "lq", eval_size)
         gt = resize_folder(gt_dir, root / "gt", eval_size) if gt_dir is not None else None
         result = score_folders(
-            pred=pred, gt=gt, lq=lq, ref_stats=ref_stats, metrics=list(metrics), batch_size=batch_size
+            pred=pred,
+            gt=gt,
+            lq=lq,
+            ref_stats=ref_stats,
+            metrics=list(metrics),
+            batch_size=batch_size,
+            params=score_params,
+            per_image=per_image,
         )
+    result["info"]["folders"] = {
+        "pred": str(pred_dir),
+        "lq": str(lq_dir),
+        "gt": str(gt_dir) if gt_dir else None,
+    }
     result = _clean(result)
+    result["per_image"] = _clean(per_image)
     result["evaluation"] = {"eval_size": eval_size, "resize": RESIZE_DEFINITION}
     return result
 
@@ -79,7 +98,7 @@ def score_restored(
 def numbers_only(result: dict[str, Any]) -> dict[str, float]:
     """metric → value (the ``metrics/<set>/<method>.json`` DVC tracks); skipped metrics are left out."""
     out: dict[str, float] = {}
-    for name, entry in result.items():
+    for name, entry in result["metrics"].items():
         if isinstance(entry, dict) and "value" in entry:
             value = entry["value"]
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):

@@ -85,7 +85,7 @@ def load_board(scores_root: Path, sets: list[str], methods: list[str], columns: 
                 continue
             result = json.loads(path.read_text(encoding="utf-8"))
             row: dict[str, Cell] = {}
-            for name, entry in result.items():
+            for name, entry in result["metrics"].items():
                 if not isinstance(entry, dict) or not isinstance(entry.get("value"), int | float):
                     continue
                 ci = entry.get("ci95")

@@ -1,0 +1,26 @@
+"""``flipnet-bench report screenshot``: render the HTML leaderboard with headless Chromium into a PNG."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    from flipnet_bench.report.browser import screenshot
+
+    path = screenshot(args.page, args.out, args.width, args.height)
+    print(f"screenshot written to {path}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from flipnet_bench.cli import command_group
+
+    report = command_group(subparsers, "report", help="leaderboard page utilities")
+    s = report.add_parser("screenshot", help="screenshot the HTML leaderboard (needs Debian's chromium)")
+    s.add_argument("--page", type=Path, default=Path("out/leaderboard/index.html"))
+    s.add_argument("--out", type=Path, default=Path("docs/leaderboard.png"))
+    s.add_argument("--width", type=int, default=1400)
+    s.add_argument("--height", type=int, default=1000)
+    s.set_defaults(func=cmd_screenshot)
