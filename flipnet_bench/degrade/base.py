@@ -10,7 +10,8 @@ random draws come from its own generator seeded by ``(seed, index)``.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,25 @@ def check_batch(hq: torch.Tensor, indices: Sequence[int]) -> None:
         raise BenchError(f"got {hq.shape[0]} images but {len(indices)} indices; pass one index per image")
     if hq.numel() and (not torch.isfinite(hq).all() or hq.min() < -1e-6 or hq.max() > 1 + 1e-6):
         raise BenchError("degradation input must lie in [0, 1] (convert with flipnet_bench.io.to_tensor)")
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run torch ops on one intra-op thread, restoring the caller's setting afterwards.
+
+    Several CPU kernels (bilinear upsampling, mean/sum reductions) split work by thread count and then round
+    differently, so a 2-thread run and a 1-thread run (e.g. under ``accelerate launch``) would differ in the
+    last bit and, after 8-bit rounding, in a few pixels. One thread makes the bytes independent of the caller.
+    """
+    threads = torch.get_num_threads()
+    if threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class Degradation(abc.ABC):
@@ -86,8 +106,9 @@ class SampledDegradation(Degradation):
             raise BenchError(f"got {hq.shape[0]} images but {len(params_list)} parameter sets")
         src = hq.detach().to("cpu", torch.float32)
         out = torch.empty_like(src)
-        for n, params in enumerate(params_list):
-            out[n] = self.apply_one(src[n].contiguous(), params)
+        with single_threaded():
+            for n, params in enumerate(params_list):
+                out[n] = self.apply_one(src[n].contiguous(), params)
         return out.to(hq.device, hq.dtype)
 
     def __call__(
