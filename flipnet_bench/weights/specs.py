@@ -87,3 +87,45 @@ for _net, _member, _conv in (
             license="BSD-2-Clause (lpips)",
         )
     )
+
+# --- metrics-more (helper D): NIQE parameters, dlib identity/landmarks, and user-supplied face models ---
+_FRM = "face_recognition_models/models"
+register_weight(
+    WeightSpec(
+        name="niqe_pris_params",
+        filename="niqe_pris_params.npz",
+        sha256="2a7c182a68c9e7f1b2e2e5ec723279d6f65d912b6fcaf37eb2bf03d7367c4296",
+        sources=(PackageSource("basicsr", "1.4.2", "basicsr/metrics/niqe_pris_params.npz"),),
+        description="NIQE pristine model (official LIVE parameters): mu_pris_param, cov_pris_param",
+        license="LIVE NIQE release (research); shipped in basicsr (Apache-2.0)",
+    )
+)
+for _name, _file, _sha, _what in (
+    ("dlib_face_recognition_v1", "dlib_face_recognition_resnet_model_v1.dat",
+     "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30", "dlib 128-d face embedding ResNet"),
+    ("dlib_shape_predictor_5", "shape_predictor_5_face_landmarks.dat",
+     "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888", "dlib 5-point face landmarks"),
+    ("dlib_shape_predictor_68", "shape_predictor_68_face_landmarks.dat",
+     "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f", "dlib 68-point landmarks"),
+):
+    register_weight(
+        WeightSpec(
+            name=_name, filename=_file, sha256=_sha,
+            sources=(PackageSource("face-recognition-models", "0.3.0", f"{_FRM}/{_file}"),),
+            description=_what, license="CC0 (dlib models); 68-point: iBUG 300-W terms (research)",
+        )
+    )  # fmt: skip
+for _name, _file, _key, _what in (
+    ("arcface_resnet18_vqfr", "resnet18_110.pth", "metrics.arcface_resnet18_path",
+     "ArcFace ResNet-18 on 128x128 grayscale (VQFR/PMRF 'Deg.')"),
+    ("arcface_onnx", "w600k_r50.onnx", "metrics.arcface_onnx_path",
+     "insightface ArcFace ONNX recogniser (e.g. buffalo_l w600k_r50.onnx), 112x112 RGB"),
+    ("awing_landmarks", "awing_wflw.pt", "metrics.awing_path", "AWing WFLW 98-point landmarks, TorchScript"),
+):
+    register_weight(
+        WeightSpec(
+            name=_name, filename=_file, sha256=None, sources=(), description=_what,
+            license="not redistributable here (non-commercial / unreleased); supply a local copy",
+            local_path_param=_key,
+        )
+    )  # fmt: skip
