@@ -23,6 +23,7 @@ T = TypeVar("T")
 
 #: params.yaml top-level section → "module:DataclassName" (imported lazily).
 SECTIONS: dict[str, str] = {
+    "data": "flipnet_bench.data.params:DataParams",
     "degrade": "flipnet_bench.degrade.params:DegradeParams",
     "pipeline": "flipnet_bench.methods.params:PipelineParams",
     "prepare": "flipnet_bench.methods.params:PrepareParams",

@@ -1,0 +1,99 @@
+"""Rebuild the bundled default data (``data/default``) from the shared data folder.
+
+Usage: ``python scripts/make_default_data.py SHARED_DATA [--out data/default] [--parts hq real-lq ...]``
+
+Each part is built into a temporary sibling folder and swapped in only when complete, then every dataset
+folder gets a ``manifest.json``. The selection and processing are deterministic, so a rebuild gives identical
+manifests (compare with ``git diff data/default``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from flipnet_bench.data.bundle import REAL_LQ_SETS, build_hq, build_real_lq, build_real_pairs
+from flipnet_bench.data.manifest import write_manifest
+from flipnet_bench.errors import BenchError
+
+PARTS = ("hq", "real-lq", "real-pairs", "attribution")
+LFW_COUNT = 1200  # as many LFW faces as keep data/default under 20 MB (see docs/sections/data.md)
+
+
+def _swap_in(tmp: Path, final: Path) -> None:
+    if final.exists():
+        shutil.rmtree(final)
+    tmp.rename(final)
+
+
+def _fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def write_attribution(shared: Path, out: Path) -> None:
+    """ATTRIBUTION.md: the licence table of the shared data README, kept with everything derived from it."""
+    readme = (shared / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if re.match(r"^\|", line))
+    text = (
+        "# Attribution of the bundled default data\n\n"
+        "`data/default` is a small derived subset (aligned and resized, see docs/sections/data.md) of the\n"
+        "following collections; their licences and attributions apply to the derived files.\n\n"
+        "- `hq/` — aligned 128² faces from `hq-webmorph` (all 344) and `lfw-train`.\n"
+        "- `real-lq/` — 16 images per set from `real-lq-dev`, downscaled 512→128.\n"
+        "- `real-pairs/` — centre 128² crops of pairs from `real-pairs` (`pairs.csv` keeps provenance).\n\n"
+        f"{table}\n"
+    )
+    (out / "ATTRIBUTION.md").write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "shared", type=Path, help="the shared data folder (holds hq-webmorph/, lfw-train/, ...)"
+    )
+    parser.add_argument("--out", type=Path, default=Path("data/default"))
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--size", type=int, default=128, help="side of the HQ and real-LQ images")
+    parser.add_argument("--lfw-count", type=int, default=LFW_COUNT)
+    args = parser.parse_args(argv)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        if "hq" in args.parts:
+            tmp = _fresh(out / ".build-hq")
+            info = build_hq(args.shared, tmp, args.size, args.lfw_count)
+            for split in ("train", "test"):
+                write_manifest(tmp / split)
+            _swap_in(tmp, out / "hq")
+            print(f"hq: {info['counts']}, no face found in {len(info['no_face'])}: {info['no_face']}")
+        if "real-lq" in args.parts:
+            tmp = _fresh(out / ".build-real-lq")
+            counts = build_real_lq(args.shared, tmp, args.size)
+            for name in REAL_LQ_SETS.values():
+                write_manifest(tmp / name)
+            _swap_in(tmp, out / "real-lq")
+            print(f"real-lq: {counts}")
+        if "real-pairs" in args.parts:
+            tmp = _fresh(out / ".build-real-pairs")
+            n = build_real_pairs(args.shared, tmp)
+            write_manifest(tmp)
+            _swap_in(tmp, out / "real-pairs")
+            print(f"real-pairs: {n} pairs")
+        if "attribution" in args.parts:
+            write_attribution(args.shared, out)
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"{out}: {total / 1e6:.2f} MB in total")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
