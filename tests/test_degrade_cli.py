@@ -85,14 +85,24 @@ def test_variants_and_pair_layout(hq_dir: Path, tmp_path: Path) -> None:
     _run("--hq", hq_dir, "--out", pairs, "--seed", 4, "--variants", 2, "--pairs")
     lq_names = sorted(p.name for p in (pairs / "lq").glob("*.png"))
     assert lq_names == sorted(f"face{i}_v{k}.png" for i in range(7) for k in range(2))
-    assert sorted(p.name for p in (pairs / "hq").glob("*.png")) == lq_names
-    assert (pairs / "hq" / "face1_v1.png").read_bytes() == (hq_dir / "face1.png").read_bytes()
-    assert np.array_equal(read_image(pairs / "hq" / "face2_v0.png"), read_image(hq_dir / "face2.jpg"))
+    assert sorted(p.name for p in (pairs / "hq").glob("*.png")) == [f"face{i}.png" for i in range(7)]
+    assert (pairs / "hq" / "face1.png").read_bytes() == (hq_dir / "face1.png").read_bytes()
+    assert np.array_equal(read_image(pairs / "hq" / "face2.png"), read_image(hq_dir / "face2.jpg"))
     # variant 0 uses the run seed itself; variant 1 differs
     assert (pairs / "lq" / "face3_v0.png").read_bytes() == (single / "face3.png").read_bytes()
     assert (pairs / "lq" / "face3_v1.png").read_bytes() != (single / "face3.png").read_bytes()
     table = pd.read_parquet(pairs / "metadata.parquet")
-    assert table["hq_file"].tolist() == table["file"].tolist() and set(table["variant"]) == {0, 1}
+    assert table["hq"].tolist() == [f"face{i}.png" for i in range(7) for _ in range(2)]
+    assert set(table["variant"]) == {0, 1} and table["lq"].tolist() == table["file"].tolist()
+    # the data helper's pair-folder reader accepts the layout
+    from flipnet_bench.data.hub import match_pairs, read_metadata, resolve_pair_folder
+
+    folder = resolve_pair_folder(pairs)
+    matched = match_pairs(folder, read_metadata(folder.metadata))
+    assert [(lq.name, hq.name) for lq, hq in matched][:2] == [
+        ("face0_v0.png", "face0.png"),
+        ("face0_v1.png", "face0.png"),
+    ]
 
 
 def test_params_file_and_overrides(hq_dir: Path, tmp_path: Path) -> None:

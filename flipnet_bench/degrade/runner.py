@@ -36,7 +36,32 @@ from flipnet_bench.io import (
 )
 
 PARAMS_DIR = ".params"
-METADATA_COLUMNS = ("file", "source", "model", "preset", "seed", "index", "variant", "call_seed", "params")
+#: One row per LQ file. ``lq``/``source_id``/``degradation`` repeat ``file``/``source``/``model`` under the
+#: names of the pair-folder contract that ``flipnet-bench data publish`` reads; pair sets add ``hq``.
+METADATA_COLUMNS = (
+    "file", "source", "model", "preset", "seed", "index", "variant", "call_seed", "params",
+    "lq", "source_id", "degradation",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a run writes: LQ files, pair-set HQ files (or None), parameter records, metadata."""
+
+    out: Path
+    pairs: bool
+
+    @property
+    def lq(self) -> Path:
+        return self.out / "lq" if self.pairs else self.out
+
+    @property
+    def hq(self) -> Path | None:
+        return self.out / "hq" if self.pairs else None
+
+    @property
+    def records(self) -> Path:
+        return self.out / PARAMS_DIR
 
 
 @dataclass(frozen=True)
@@ -46,7 +71,8 @@ class Job:
     index: int
     variant: int
     source: Path
-    name: str  # LQ (and pair-HQ) file name relative to its folder
+    name: str  # LQ file name relative to its folder
+    hq_name: str  # pair-set HQ file name (one per source image, shared by its variants)
 
 
 def plan_jobs(hq_dir: Path, files: list[Path], variants: int) -> list[Job]:
@@ -56,7 +82,7 @@ def plan_jobs(hq_dir: Path, files: list[Path], variants: int) -> list[Job]:
         stem = stem_key(hq_dir, path)
         for variant in range(variants):
             name = f"{stem}.png" if variants == 1 else f"{stem}_v{variant}.png"
-            jobs.append(Job(index, variant, path, name))
+            jobs.append(Job(index, variant, path, name, f"{stem}.png"))
     return jobs
 
 
@@ -81,7 +107,7 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 def _write_pair_hq(job: Job, pixels: np.ndarray, hq_out: Path) -> None:
     """The HQ half of a pair: the source file itself when it is a PNG, else its decoded pixels as PNG."""
-    dst = hq_out / job.name
+    dst = hq_out / job.hq_name
     if dst.exists():
         return
     if job.source.suffix.lower() == ".png":
@@ -98,8 +124,9 @@ def load_records(records: Path) -> dict[str, dict[str, Any]]:
     return merged
 
 
-def _done(job: Job, lq_dir: Path, known: dict[str, Any]) -> bool:
-    return job.name in known and (lq_dir / job.name).exists()
+def _done(job: Job, layout: Layout, known: dict[str, Any]) -> bool:
+    pair_ok = layout.hq is None or (layout.hq / job.hq_name).exists()
+    return job.name in known and (layout.lq / job.name).exists() and pair_ok
 
 
 def degrade_folder(
@@ -120,121 +147,88 @@ def degrade_folder(
 
     Returns a summary (counts of written/skipped files). Works unchanged under ``accelerate launch``.
     """
-    hq_dir, out_dir = Path(hq_dir), Path(out_dir)
+    hq_dir, layout = Path(hq_dir), Layout(Path(out_dir), pairs)
     if variants < 1 or batch_size < 1:
         raise BenchError(f"--variants and --batch-size must be >= 1, got {variants} and {batch_size}")
     skipped = Skipped()
     files = list_images(hq_dir, lenient=lenient, skipped=skipped)
-    lq_dir = out_dir / "lq" if pairs else out_dir
-    records = out_dir / PARAMS_DIR
     jobs = plan_jobs(hq_dir, files, variants)
     rank, world, barrier = shard_info()
-    mine = [j for j in jobs if j.index % world == rank]
-    known = load_records(records)
-    todo = [j for j in mine if not _done(j, lq_dir, known)]
+    known = load_records(layout.records)
+    todo = [j for j in jobs if j.index % world == rank and not _done(j, layout, known)]
     bar = tqdm(total=len(todo), desc=f"degrade[{rank}]" if world > 1 else "degrade", disable=not progress)
-    by_index: dict[int, list[Job]] = {}
-    for job in todo:
-        by_index.setdefault(job.index, []).append(job)
-    indices = sorted(by_index)
+    indices = sorted({j.index for j in todo})
     for start in range(0, len(indices), batch_size):
-        chunk = indices[start : start + batch_size]
-        pixels = {i: read_image(files[i]) for i in chunk}
+        chunk = set(indices[start : start + batch_size])
+        pixels = {i: read_image(files[i]) for i in sorted(chunk)}
         for variant in range(variants):
-            group = [j for i in chunk for j in by_index[i] if j.variant == variant]
+            group = [j for j in todo if j.index in chunk and j.variant == variant]
             for shape in sorted({pixels[j.index].shape for j in group}):  # one tensor per image size
                 same = [j for j in group if pixels[j.index].shape == shape]
-                _run_group(
-                    deg, same, pixels, seed, variant, lq_dir, records, out_dir / "hq" if pairs else None
-                )
+                _run_group(deg, same, pixels, variant_seed(seed, variant), layout)
                 bar.update(len(same))
     bar.close()
     barrier()
-    summary = {
-        "images": len(files),
-        "outputs": len(jobs),
-        "written": len(todo),
-        "skipped_inputs": len(skipped),
-    }
     if rank == 0:
-        write_metadata(
-            out_dir, jobs, hq_dir, lq_dir, records, model=model, preset=preset, seed=seed, pairs=pairs
-        )
-        write_json(out_dir / "degradation.json", {**deg.describe(), "seed": seed, "variants": variants})
+        write_metadata(layout, jobs, hq_dir, model=model, preset=preset, seed=seed)
+        write_json(layout.out / "params.json", {**deg.describe(), "seed": seed, "variants": variants})
     if len(skipped):
         print(skipped.report())
-    return summary
+    return {"images": len(files), "outputs": len(jobs), "written": len(todo), "skipped_inputs": len(skipped)}
 
 
 def _run_group(
-    deg: Degradation,
-    jobs: list[Job],
-    pixels: dict[int, np.ndarray],
-    seed: int,
-    variant: int,
-    lq_dir: Path,
-    records: Path,
-    hq_out: Path | None,
+    deg: Degradation, jobs: list[Job], pixels: dict[int, np.ndarray], call_seed: int, layout: Layout
 ) -> None:
-    call_seed = variant_seed(seed, variant)
     hq = to_tensor([pixels[j.index] for j in jobs])
     lq, params = deg(hq, [j.index for j in jobs], seed=call_seed)
     if len(params) != len(jobs) or tuple(lq.shape) != tuple(hq.shape):
-        raise BenchError(
-            f"degradation {deg.name!r} broke the contract: got {tuple(lq.shape)} for {tuple(hq.shape)}"
-        )
+        raise BenchError(f"degradation {deg.name!r} returned {tuple(lq.shape)} for {tuple(hq.shape)}")
     arrays = to_uint8(lq)
     # One record file per call (fewer fsyncs); merged with an earlier file of the same name on resume.
-    record_file = records / f"{jobs[0].name}.json"
+    record_file = layout.records / f"{jobs[0].name}.json"
     batch = json.loads(record_file.read_text(encoding="utf-8")) if record_file.exists() else {}
     batch.update({j.name: {"call_seed": call_seed, "params": p} for j, p in zip(jobs, params)})
     write_json(record_file, batch)
     for job, arr in zip(jobs, arrays):
-        if hq_out is not None:
-            _write_pair_hq(job, pixels[job.index], hq_out)
-        write_image(lq_dir / job.name, arr)
+        if layout.hq is not None:
+            _write_pair_hq(job, pixels[job.index], layout.hq)
+        write_image(layout.lq / job.name, arr)
 
 
 def write_metadata(
-    out_dir: Path,
-    jobs: list[Job],
-    hq_dir: Path,
-    lq_dir: Path,
-    records: Path,
-    *,
-    model: str,
-    preset: str | None,
-    seed: int,
-    pairs: bool,
+    layout: Layout, jobs: list[Job], hq_dir: Path, *, model: str, preset: str | None, seed: int
 ) -> pd.DataFrame:
-    """``metadata.parquet`` and ``metadata.csv`` (one row per LQ file, sorted), rebuilt from the records."""
-    known = load_records(records)
-    missing = [j.name for j in jobs if not _done(j, lq_dir, known)]
+    """``metadata.parquet`` and ``metadata.csv``: one row per LQ file in job order, rebuilt from records."""
+    known = load_records(layout.records)
+    missing = [j.name for j in jobs if not _done(j, layout, known)]
     if missing:
         raise BenchError(
-            f"{len(missing)} outputs are missing in {lq_dir} (e.g. {missing[0]}); "
-            "re-run the same command to finish"
+            f"{len(missing)} outputs are missing in {layout.lq} (e.g. {missing[0]}); re-run the same command"
         )
     rows = []
     for job in jobs:
+        source = str(job.source.relative_to(hq_dir))
         record = known[job.name]
-        row = {
-            "file": job.name,
-            "source": str(job.source.relative_to(hq_dir)),
-            "model": model,
-            "preset": preset or "",
-            "seed": seed,
-            "index": job.index,
-            "variant": job.variant,
-            "call_seed": record["call_seed"],
-            "params": json.dumps(record["params"], sort_keys=True, allow_nan=False),
-        }
-        if pairs:
-            row["hq_file"] = job.name
+        params = json.dumps(record["params"], sort_keys=True, allow_nan=False)
+        values = (
+            job.name,
+            source,
+            model,
+            preset or "",
+            seed,
+            job.index,
+            job.variant,
+            record["call_seed"],
+            params,
+        )
+        row = dict(zip(METADATA_COLUMNS, (*values, job.name, source, model)))
+        if layout.pairs:
+            row["hq"] = job.hq_name
         rows.append(row)
     table = pd.DataFrame(rows)
-    with atomic_path(out_dir / "metadata.parquet") as tmp:
+    with atomic_path(layout.out / "metadata.parquet") as tmp:
         table.to_parquet(tmp, index=False)
-    with atomic_path(out_dir / "metadata.csv") as tmp:
+    with atomic_path(layout.out / "metadata.csv") as tmp:
         table.to_csv(tmp, index=False)
     return table
