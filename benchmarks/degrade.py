@@ -7,9 +7,11 @@ For every classic preset (and realesrgan) this times, on the same HQ PNG files:
   cv2.resize, numpy noise, cv2 JPEG), fed the very parameters our sampler draws;
 * ``io``: read and write the same PNGs with no degradation (the floor any file-to-file tool pays).
 
-Also reports the in-memory degradation time alone. Usage::
+Also reports the in-memory degradation time alone. ``--grid`` instead draws ``docs/degrade_grid.png``: one
+face (a bundled test face, re-aligned at 512² from its shared source) under every preset, 4 samples each. ::
 
     python benchmarks/degrade.py [--images 24] [--threads 1] [--size 512]
+    python benchmarks/degrade.py --grid docs/degrade_grid.png [--face 3dsk-female__agata.png]
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from flipnet_bench.degrade.classic import ClassicDegradation, color_jitter
 from flipnet_bench.degrade.kernels import build_kernel
 from flipnet_bench.degrade.presets import CLASSIC_PRESETS
 from flipnet_bench.degrade.runner import degrade_folder
-from flipnet_bench.io import list_images, read_image, to_tensor, write_image
+from flipnet_bench.io import list_images, read_image, to_tensor, to_uint8, write_image
 
 WEBMORPH = Path(os.environ.get("FLIPNET_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"
 
@@ -71,6 +73,42 @@ def make_inputs(folder: Path, count: int, size: int) -> list[Path]:
         crop = np.ascontiguousarray(img[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s])
         write_image(folder / f"{i:04d}.png", cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA))
     return list_images(folder)
+
+
+def grid_face(name: str, size: int = 512) -> np.ndarray:
+    """Bundled test face ``name`` (``<set>__<person>.png``), aligned at ``size``² from its shared original."""
+    from flipnet_bench.data.align import warp_face
+    from flipnet_bench.data.landmarks import load_landmarks_file
+
+    folder, _, person = Path(name).stem.partition("__")
+    landmarks = load_landmarks_file(WEBMORPH / "hq-webmorph" / "landmarks.json")
+    return warp_face(
+        read_image(WEBMORPH / "hq-webmorph" / folder / f"{person}.jpg"),
+        landmarks[f"{folder}/{person}.jpg"],
+        size,
+    )
+
+
+def draw_grid(out: Path, face: np.ndarray, samples: int = 4, tile: int = 256) -> None:
+    """Rows: HQ then the presets; columns: ``samples`` draws (seed 0, indices 0..samples-1)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rows = [("classic", p) for p in CLASSIC_PRESETS] + [("realesrgan", None)]
+    label_w = 150
+    sheet = Image.new("RGB", (label_w + tile * samples, tile * (len(rows) + 1)), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=18)
+    small = lambda img: Image.fromarray(cv2.resize(img, (tile, tile), interpolation=cv2.INTER_AREA))  # noqa: E731
+    sheet.paste(small(face), (label_w, 0))
+    draw.text((8, tile // 2 - 10), "HQ 512x512", fill="black", font=font)
+    hq = to_tensor(face).repeat(samples, 1, 1, 1)
+    for r, (model, preset) in enumerate(rows, start=1):
+        deg = create_degradation(model, **({"preset": preset} if preset else {}))
+        lq = to_uint8(deg(hq, list(range(samples)), seed=0)[0])
+        for c in range(samples):
+            sheet.paste(small(lq[c]), (label_w + c * tile, r * tile))
+        draw.text((8, r * tile + tile // 2 - 10), preset or model, fill="black", font=font)
+    write_image(out, np.asarray(sheet))
 
 
 def timed(fn) -> float:
@@ -130,7 +168,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--grid", type=Path, help="draw the preset grid to this PNG instead of timing")
+    parser.add_argument("--face", default="3dsk-female__agata.png", help="bundled test face for --grid")
     args = parser.parse_args()
+    if args.grid:
+        draw_grid(args.grid, grid_face(args.face))
+        return
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
