@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flipnet_bench.degrade.base import Degradation, SampledDegradation, image_generator, variant_seed
+from flipnet_bench.errors import BenchError
 from flipnet_bench.registry import Registry
 
 DEGRADATIONS: Registry[type[Degradation]] = Registry("degradation")
@@ -19,7 +20,11 @@ DEGRADATIONS.register_lazy("flipnet", "flipnet_bench.methods.flipnet:FlipnetDegr
 
 def create_degradation(name: str, **kwargs: Any) -> Degradation:
     """Build a registered degradation, e.g. ``create_degradation("classic", preset="gfpgan")``."""
-    return DEGRADATIONS.get(name)(**kwargs)
+    try:
+        factory = DEGRADATIONS.get(name)
+    except ImportError as exc:  # a lazy entry whose module (or one of its dependencies) is missing
+        raise BenchError(f"degradation {name!r} is not available: {exc}") from exc
+    return factory(**kwargs)
 
 
 def list_degradations() -> list[str]:
