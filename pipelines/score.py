@@ -7,18 +7,24 @@ import argparse
 
 from _stage import load_section, pipeline_params, run
 
+from flipnet_bench.environment import ENV_FILE, write_environment
 from flipnet_bench.report.evaluate import score_restored, write_scores
 from flipnet_bench.report.layout import metrics_file, reference_dir, resolve_set, restored_dir, scores_dir
 
 
 def main(args: argparse.Namespace) -> None:
-    pipe, data, ev = pipeline_params(), load_section("data"), load_section("evaluate")
+    pipe, data, ev, score = (
+        pipeline_params(),
+        load_section("data"),
+        load_section("evaluate"),
+        load_section("score"),
+    )
     test_set = resolve_set(args.set, pipe.sets, data)
     metrics = ev.metrics_gt if test_set.has_gt else ev.metrics_real
     ref_stats = None if test_set.has_gt else reference_dir(pipe.out) / "fid_stats.npz"
     pred = restored_dir(pipe.out, args.set, args.method)
     result = score_restored(
-        pred, test_set.lq_dir, test_set.gt_dir, metrics, ev.eval_size, ref_stats, ev.batch_size
+        pred, test_set.lq_dir, test_set.gt_dir, metrics, ev.eval_size, ref_stats, ev.batch_size, score
     )
     result["run"] = {
         "set": args.set,
@@ -31,6 +37,7 @@ def main(args: argparse.Namespace) -> None:
         scores_dir(pipe.out, args.set, args.method) / "scores.json",
         metrics_file(args.set, args.method),
     )
+    write_environment(scores_dir(pipe.out, args.set, args.method) / ENV_FILE)  # compared by `audit`
     print(f"{args.set} / {args.method}: " + ", ".join(f"{k}={v:.4g}" for k, v in sorted(numbers.items())))
 
 

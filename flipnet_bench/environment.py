@@ -1,0 +1,131 @@
+"""The software and hardware a number was computed with, recorded beside every metrics file.
+
+Two runs disagree for boring reasons far more often than for interesting ones: a different torch, a GPU
+instead of the CPU, another thread count, non-deterministic kernels. Recording these next to each result
+lets ``flipnet-bench audit`` say *which* of them differs before anyone compares numbers. The record holds no
+time stamps or host names so that re-running a stage on the same machine writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io import write_json
+
+ENV_FILE = "environment.json"
+
+#: Distribution name → label in the record. Absent distributions are recorded as None (not installed).
+PACKAGES: dict[str, str] = {
+    "flipnet-bench": "flipnet_bench",
+    "torch": "torch",
+    "torchvision": "torchvision",
+    "diffusers": "diffusers",
+    "peft": "peft",
+    "accelerate": "accelerate",
+    "numpy": "numpy",
+    "pillow": "pillow",
+    "opencv-python-headless": "opencv",
+    "lpips": "lpips",
+    "dlib-bin": "dlib",
+    "pyiqa": "pyiqa",
+    "scipy": "scipy",
+    "datasets": "datasets",
+    "pandas": "pandas",
+    "pyarrow": "pyarrow",
+    "dvc": "dvc",
+}
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _devices(torch: Any) -> dict[str, Any]:
+    """The compute device the library code picks by default (cuda when available), with its name."""
+    if torch.cuda.is_available():
+        index = torch.cuda.current_device()
+        return {
+            "type": "cuda",
+            "name": torch.cuda.get_device_name(index),
+            "count": torch.cuda.device_count(),
+            "cuda": torch.version.cuda,
+            "cudnn": torch.backends.cudnn.version(),
+        }
+    return {"type": "cpu", "name": platform.processor() or platform.machine(), "count": 1}
+
+
+def collect_environment() -> dict[str, Any]:
+    """Python, platform, key package versions, device, torch threads and determinism flags, as JSON data."""
+    import torch
+
+    packages = {label: _version(dist) for dist, label in PACKAGES.items()}
+    if packages["opencv"] is None:  # either OpenCV wheel provides cv2
+        packages["opencv"] = _version("opencv-python")
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": {
+            "system": platform.system(),
+            "release": platform.release(),
+            "machine": platform.machine(),
+        },
+        "packages": packages,
+        "torch_build": {"version": torch.__version__, "debug": bool(torch.version.debug)},
+        "device": _devices(torch),
+        "threads": {"torch": torch.get_num_threads(), "torch_interop": torch.get_num_interop_threads()},
+        "deterministic": {
+            "torch_deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+            "cudnn_deterministic": bool(torch.backends.cudnn.deterministic),
+            "cudnn_benchmark": bool(torch.backends.cudnn.benchmark),
+            "float32_matmul_precision": torch.get_float32_matmul_precision(),
+        },
+        "byteorder": sys.byteorder,
+    }
+
+
+def write_environment(path: str | Path) -> Path:
+    """Write :func:`collect_environment` to ``path`` atomically (sorted keys); returns the path."""
+    path = Path(path)
+    write_json(path, collect_environment())
+    return path
+
+
+def read_environment(path: str | Path) -> dict[str, Any]:
+    """A recorded environment; a missing or broken record is a :class:`BenchError` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise BenchError(f"{path}: no environment record; re-run the stage that wrote the metrics beside it")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{path}: environment record is not valid JSON ({exc}); re-run its stage") from exc
+    if not isinstance(data, dict):
+        raise BenchError(f"{path}: environment record is not a JSON object; re-run its stage")
+    return data
+
+
+def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"packages": {"torch": "2.1"}}`` → ``{"packages.torch": "2.1"}``."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def diff_environments(recorded: dict[str, Any], current: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Sorted ``(key, recorded value, current value)`` for every key whose values differ (or is one-sided)."""
+    a, b = flatten(recorded), flatten(current)
+    return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
