@@ -1,0 +1,131 @@
+"""NIQE / FD-NIQE: pyiqa's published TID2013 values, parity with pyiqa 0.1.16 on real faces, edge cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io import list_images, read_image, to_tensor, write_image
+from flipnet_bench.metrics import Batch
+from flipnet_bench.metrics.functional.imresize import imresize
+from flipnet_bench.metrics.functional.niqe import _gaussian7, niqe_features
+from flipnet_bench.metrics.niqe import FDNIQE, NIQE
+from flipnet_bench.weights import fetch
+
+# pyiqa's published NIQE of the five TID2013 distorted images (ResultsCalibra, docs/metrics.md).
+PUBLISHED = {"I03": 15.6538, "I04": 3.6549, "I06": 3.2342, "I08": 3.1921, "I19": 9.0722}
+
+
+@pytest.fixture(scope="module")
+def params_path() -> Path:
+    try:
+        return fetch(["niqe_pris_params"])["niqe_pris_params"]
+    except BenchError as exc:  # offline machine: the weights manager says how to fix it
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def metric(params_path: Path) -> NIQE:
+    return NIQE()
+
+
+def _score(metric: NIQE, images: list[np.ndarray]) -> list[float]:
+    metric.reset()
+    for i, img in enumerate(images):
+        metric.update(Batch([f"i{i}"], to_tensor(img)))
+    return [metric.compute().per_image[f"i{i}"] for i in range(len(images))]
+
+
+def test_published_tid2013_values(shared_data: Path, metric: NIQE) -> None:
+    images = [read_image(shared_data / "tid2013" / "dist_dir" / f"{s}.png") for s in PUBLISHED]
+    ours = dict(zip(PUBLISHED, _score(metric, images)))
+    for stem, expected in PUBLISHED.items():
+        # I03: pyiqa 0.1.16 itself gives 15.6558 with these (basicsr's official) parameters, 0.002 off its
+        # own published 15.6538 (made with an older release); everything else is within 1e-3.
+        tol = 2.5e-3 if stem == "I03" else 1e-3
+        assert ours[stem] == pytest.approx(expected, abs=tol), stem
+
+
+def test_parity_with_pyiqa_on_real_faces(shared_data: Path, metric: NIQE, params_path: Path, tmp_path: Path):
+    pyiqa = pytest.importorskip("pyiqa")
+    scipy_io = pytest.importorskip("scipy.io")
+    with np.load(params_path) as d:  # the same parameters, in the .mat layout pyiqa reads
+        scipy_io.savemat(
+            tmp_path / "niqe.mat", {"mu_prisparam": d["mu_pris_param"], "cov_prisparam": d["cov_pris_param"]}
+        )
+    ref = pyiqa.create_metric("niqe", device="cpu", pretrained_model_path=str(tmp_path / "niqe.mat"))
+    paths = []
+    for sub in ("WebPhoto-Test", "Wider-Test", "LFW-Test", "CelebChild-Test"):
+        paths += list_images(shared_data / "real-lq-dev" / sub)[:1]
+    images = [read_image(p) for p in paths]
+    ours = _score(metric, images)
+    for path, img, value in zip(paths, images, ours):
+        expected = float(ref(to_tensor(img)).item())
+        assert value == pytest.approx(expected, rel=1e-4), path.name
+
+
+def test_batch_equals_single_and_definition(shared_data: Path, metric: NIQE) -> None:
+    paths = list_images(shared_data / "real-lq-dev" / "CelebA")[:3]
+    x = to_tensor([read_image(p)[:192, :288] for p in paths])
+    metric.reset()
+    metric.update(Batch(["a", "b", "c"], x))
+    batched = metric.compute().per_image
+    single = _score(metric, [read_image(p)[:192, :288] for p in paths])
+    assert list(batched.values()) == pytest.approx(single, rel=1e-12)
+    d = metric.definition()
+    assert d["weights_sha256"] and d["higher_is_better"] is False
+
+
+def test_small_and_flat_images(metric: NIQE, rng: np.random.Generator) -> None:
+    with pytest.raises(BenchError, match=r"'tiny'.*128x128.*minimum 96x192"):
+        metric.update(Batch(["tiny"], torch.rand(1, 3, 128, 128)))
+    metric.reset()
+    flat = torch.full((1, 3, 192, 192), 0.5)
+    textured = to_tensor(rng.integers(0, 256, (192, 192, 3), dtype=np.uint8))
+    metric.update(Batch(["flat", "noise"], torch.cat([flat, textured])))
+    res = metric.compute()
+    assert res.n == 1 and np.isnan(res.per_image["flat"])
+    assert any("flat" in note for note in res.notes)
+
+
+def test_gaussian_window_and_resize_conventions(params_path: Path) -> None:
+    with np.load(params_path) as d:  # basicsr ships MATLAB's fspecial window; ours is it rounded to float32
+        assert np.allclose(_gaussian7()[0, 0].numpy(), d["gaussian_window"], rtol=1e-6, atol=0)
+    x = torch.arange(16, dtype=torch.float64).view(1, 1, 4, 4)
+    # MATLAB: imresize(reshape(0:15,4,4)', [3 3]) (bicubic, antialiased) — symmetric about the centre 7.5
+    out = imresize(x, 0.75)[0, 0]
+    assert out[1, 1].item() == pytest.approx(7.5)
+    assert out[0, 0].item() == pytest.approx(0.7506, abs=1e-4) and out[2, 2].item() == pytest.approx(
+        14.2494, abs=1e-4
+    )
+    assert imresize(torch.ones(1, 1, 96, 150), 0.5).shape[-2:] == (48, 75)
+    assert torch.allclose(imresize(torch.full((1, 1, 9, 9), 3.0), 0.5), torch.tensor(3.0))
+
+
+def test_fd_niqe(shared_data: Path, tmp_path: Path) -> None:
+    paths = list_images(shared_data / "real-lq-dev" / "CelebA")[:8]
+    clean = to_tensor([read_image(p)[64:448:2, 64:448:2] for p in paths])  # 192² face crops
+    feats = niqe_features(clean)
+    assert feats.shape == (8, 36) and torch.isfinite(feats).all()
+    keys = [p.stem for p in paths]
+    values = []
+    for k in (1, 3, 7):  # box blur of growing size: the distance to the clean set must grow
+        blurred = torch.nn.functional.avg_pool2d(clean, k, stride=1, padding=k // 2, count_include_pad=False)
+        metric = FDNIQE(reference="gt", bootstrap_reps=20)
+        metric.update(Batch(keys, blurred, gt=clean))
+        values.append(metric.compute())
+    assert abs(values[0].value) < 1e-6 and 0 < values[1].value < values[2].value
+    assert values[2].ci95 is not None and values[2].n == 8
+    for i, key in enumerate(keys):  # the same reference as a folder gives the same number
+        write_image(
+            tmp_path / f"{key}.png", (clean[i].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        )
+    by_dir = FDNIQE(ref_dir=tmp_path, bootstrap_reps=0)
+    by_dir.update(Batch(keys, torch.nn.functional.avg_pool2d(clean, 7, 1, 3, count_include_pad=False)))
+    assert by_dir.compute().value == pytest.approx(values[2].value, rel=1e-6)
+    with pytest.raises(BenchError, match="reference"):
+        FDNIQE().update(Batch(keys[:1], clean[:1]))
