@@ -134,3 +134,14 @@ def test_mtcnn_finds_lfw_face_and_not_blank(shared_data: Path) -> None:
     assert pts is not None and pts.shape == (5, 2)
     assert pts[0, 0] < pts[1, 0] and pts[:2, 1].mean() < pts[3:, 1].mean()  # eyes left→right, above the mouth
     assert detector.detect(np.full((160, 160, 3), 128, np.uint8)) is None
+
+
+@pytest.mark.slow  # loads dlib's 99 MB 68-point model (~15-30 s on 2 shared cores)
+def test_dlib_and_mtcnn_agree_on_an_lfw_face(shared_data: Path) -> None:
+    """Two independent offline detectors: eyes within 3 px, mouth corners within 4 px (250² image)."""
+    face = read_image(sorted((shared_data / "lfw-train").glob("*.jpg"))[0])
+    a = lm.MtcnnDetector(pick="center").detect(face)
+    b = lm.DlibDetector(pick="center").detect(face)
+    assert a is not None and b is not None
+    dist = np.linalg.norm(a - b, axis=1)
+    assert dist[:2].max() < 3 and dist[3:].max() < 4, dist

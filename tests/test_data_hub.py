@@ -32,6 +32,7 @@ def _pair_folder(root: Path, rng: np.random.Generator, fmt: str = "csv") -> pd.D
                     "source_id": stem,
                     "degradation": "bsr",
                     "params": json.dumps(params),
+                    "variant": k,
                     "seed": 100 + i,
                 }
             )
@@ -63,6 +64,7 @@ def test_publish_to_dir_loads_back_identically(tmp_path: Path, rng, monkeypatch,
         assert row["lq_file"] == meta["lq"] and row["source_id"] == meta["source_id"]
         assert json.loads(row["params"]) == json.loads(meta["params"]) and row["seed"] == meta["seed"]
         assert row["degradation"] == "bsr" and row["hq_file"] == meta["source_id"] + ".png"
+        assert row["variant"] == meta["variant"] and isinstance(row["variant"], int)  # ints stay ints
         np.testing.assert_array_equal(
             np.asarray(row["lq"].convert("RGB")), read_image(src / "lq" / meta["lq"])
         )

@@ -161,7 +161,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--cell", type=int, default=128)
     p.add_argument("--no-marks", action="store_true")
     p.set_defaults(func=cmd_sheet)
-    p = subparsers.add_parser("publish", help="export an LQ/HQ pair folder as a Hugging Face dataset")
+    for parent in (subparsers, sub):  # `flipnet-bench publish` and its alias `flipnet-bench data publish`
+        _add_publish(parent)
+
+
+def _add_publish(parent: argparse._SubParsersAction) -> None:
+    p = parent.add_parser("publish", help="export an LQ/HQ pair folder as a Hugging Face dataset")
     p.add_argument("dir", nargs="?", default=None, help="pair folder with lq/, hq/, metadata.(parquet|csv)")
     p.add_argument("--lq", default=None)
     p.add_argument("--hq", default=None)

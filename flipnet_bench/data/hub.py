@@ -180,10 +180,13 @@ def build_dataset(folder: PairFolder, table: pd.DataFrame) -> tuple[Any, int]:
     extra = [c for c in table.columns if c not in ("lq", "hq")]
     features = {"lq": Image(), "hq": Image(), "lq_file": Value("string"), "hq_file": Value("string")}
     for col in extra:
-        columns[col] = table[col].tolist()
-        features[col] = Value("int64") if col == "seed" else Value("string")
-        if col != "seed":
-            columns[col] = [str(v) for v in columns[col]]
+        dtype = table[col].dtype
+        kind = "int64" if pd.api.types.is_integer_dtype(dtype) else None
+        kind = kind or ("float64" if pd.api.types.is_float_dtype(dtype) else None)
+        kind = kind or ("bool" if pd.api.types.is_bool_dtype(dtype) else "string")
+        features[col] = Value(kind)
+        values = table[col].tolist()
+        columns[col] = [str(v) for v in values] if kind == "string" else values
     total = sum(lq.stat().st_size + hq.stat().st_size for lq, hq in pairs)
     return Dataset.from_dict(columns, features=Features(features)), total
 
