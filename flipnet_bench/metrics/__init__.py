@@ -15,10 +15,21 @@ from flipnet_bench.registry import Registry
 METRICS: Registry[type[Metric]] = Registry("metric")
 
 #: metric name → (lazy class path, constructor kwargs)
-PRESETS: dict[str, tuple[str, dict[str, Any]]] = {}
+PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
+    # fidelity, no-reference quality, identity and landmarks (helper D)
+    "psnr": ("flipnet_bench.metrics.psnr_ssim:PSNR", {}),
+    "ssim": ("flipnet_bench.metrics.psnr_ssim:SSIM", {}),
+    "niqe": ("flipnet_bench.metrics.niqe:NIQE", {}),
+    "fd_niqe": ("flipnet_bench.metrics.niqe:FDNIQE", {}),
+    "ids_dlib": ("flipnet_bench.metrics.identity:DlibIdentity", {}),
+    "ids_arcface": ("flipnet_bench.metrics.identity:ArcFaceIdentity", {"output": "cosine"}),
+    "deg_arcface": ("flipnet_bench.metrics.identity:ArcFaceIdentity", {"output": "degrees"}),
+    "lmd": ("flipnet_bench.metrics.lmd:LandmarkDistance", {}),
+}
 
 for _name, (_target, _kwargs) in PRESETS.items():
     METRICS.register_lazy(_name, _target)
+METRICS.register_lazy("pyiqa", "flipnet_bench.metrics.pyiqa_metric:PyiqaMetric")  # ``pyiqa:<name>``
 
 
 def list_metrics() -> list[str]:

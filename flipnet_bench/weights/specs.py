@@ -116,11 +116,10 @@ for _name, _file, _sha, _what in (
         )
     )  # fmt: skip
 for _name, _file, _key, _what in (
-    ("arcface_resnet18_vqfr", "resnet18_110.pth", "metrics.arcface_resnet18_path",
+    ("arcface_resnet18_vqfr", "resnet18_110.pth", "face_metrics.arcface_resnet18_path",
      "ArcFace ResNet-18 on 128x128 grayscale (VQFR/PMRF 'Deg.')"),
-    ("arcface_onnx", "w600k_r50.onnx", "metrics.arcface_onnx_path",
-     "insightface ArcFace ONNX recogniser (e.g. buffalo_l w600k_r50.onnx), 112x112 RGB"),
-    ("awing_landmarks", "awing_wflw.pt", "metrics.awing_path", "AWing WFLW 98-point landmarks, TorchScript"),
+    ("awing_landmarks", "awing_wflw.pt", "face_metrics.awing_path",
+     "landmark model as TorchScript: (N,3,S,S) in [0,1] -> (N,K,2) pixels (e.g. AWing WFLW)"),
 ):
     register_weight(
         WeightSpec(

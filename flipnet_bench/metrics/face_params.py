@@ -1,0 +1,40 @@
+"""The ``face_metrics`` params section: local weight paths and options of the face metrics.
+
+ArcFace and AWing weights cannot be redistributed, so they are configured here (never downloaded); the
+score stage passes :meth:`FaceMetricParams.metric_kwargs` to ``create_metric``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from flipnet_bench.config import check_range
+
+
+@dataclass(frozen=True)
+class FaceMetricParams:
+    """``arcface_resnet18_path``: VQFR's ``resnet18_110.pth`` (for ``ids_arcface``/``deg_arcface``);
+    ``awing_path``: a TorchScript landmark model (``lmd`` with ``lmd_backend: torchscript``);
+    ``face_box``: how dlib metrics find the face; ``deg_min_degrees``: drop pairs under this angle
+    (VQFR/PMRF use 1.0; 0 keeps all); ``lmd_backend``: ``dlib68`` (offline), ``dlib5`` or ``torchscript``."""
+
+    arcface_resnet18_path: str | None = None
+    awing_path: str | None = None
+    face_box: Literal["detect", "aligned", "detect_or_aligned"] = "detect_or_aligned"
+    deg_min_degrees: float = 0.0
+    lmd_backend: Literal["dlib68", "dlib5", "torchscript"] = "dlib68"
+
+    def __post_init__(self) -> None:
+        check_range("face_metrics.deg_min_degrees", self.deg_min_degrees, 0.0, 180.0)
+
+    def metric_kwargs(self) -> dict[str, dict[str, Any]]:
+        """Constructor overrides per metric name (merge into the score stage's kwargs)."""
+        arc = {"weights_path": self.arcface_resnet18_path}
+        return {
+            "ids_dlib": {"face_box": self.face_box},
+            "ids_arcface": dict(arc),
+            "deg_arcface": {**arc, "min_degrees": self.deg_min_degrees},
+            "lmd": {"backend": self.lmd_backend, "face_box": self.face_box}
+            | ({"model_path": self.awing_path} if self.lmd_backend == "torchscript" else {}),
+        }
