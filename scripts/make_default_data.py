@@ -18,6 +18,7 @@ from pathlib import Path
 from flipnet_bench.data.bundle import REAL_LQ_SETS, build_hq, build_real_lq, build_real_pairs
 from flipnet_bench.data.manifest import write_manifest
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io import atomic_open
 
 PARTS = ("hq", "real-lq", "real-pairs", "attribution")
 LFW_COUNT = 1200  # as many LFW faces as keep data/default under 20 MB (see docs/sections/data.md)
@@ -36,20 +37,26 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def write_attribution(shared: Path, out: Path) -> None:
+def write_attribution(shared: Path, out: Path, lfw_count: int) -> None:
     """ATTRIBUTION.md: the licence table of the shared data README, kept with everything derived from it."""
     readme = (shared / "README.md").read_text(encoding="utf-8")
-    table = "\n".join(line for line in readme.splitlines() if re.match(r"^\|", line))
+    used = ("folder", "---", "`hq-webmorph/`", "`lfw-train/`", "`real-lq-dev/`", "`real-pairs/`")
+    table = "\n".join(
+        line
+        for line in readme.splitlines()
+        if re.match(r"^\|[ -]*(" + "|".join(map(re.escape, used)) + ")", line)
+    )
     text = (
         "# Attribution of the bundled default data\n\n"
         "`data/default` is a small derived subset (aligned and resized, see docs/sections/data.md) of the\n"
         "following collections; their licences and attributions apply to the derived files.\n\n"
-        "- `hq/` — aligned 128² faces from `hq-webmorph` (all 344) and `lfw-train`.\n"
+        f"- `hq/` — aligned 128² faces from `hq-webmorph` (all 344) and {lfw_count} of `lfw-train`.\n"
         "- `real-lq/` — 16 images per set from `real-lq-dev`, downscaled 512→128.\n"
         "- `real-pairs/` — centre 128² crops of pairs from `real-pairs` (`pairs.csv` keeps provenance).\n\n"
         f"{table}\n"
     )
-    (out / "ATTRIBUTION.md").write_text(text, encoding="utf-8")
+    with atomic_open(out / "ATTRIBUTION.md", "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             _swap_in(tmp, out / "real-pairs")
             print(f"real-pairs: {n} pairs")
         if "attribution" in args.parts:
-            write_attribution(args.shared, out)
+            write_attribution(args.shared, out, args.lfw_count)
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -87,7 +87,10 @@ def test_card_yaml_and_fingerprint(tmp_path: Path, rng) -> None:
     assert header["configs"][0]["data_files"][0] == {"split": "train", "path": "data/train-*.parquet"}
     prov = header["provenance"]
     assert prov["params"] == {"degrade": {"model": "bsr", "variants": 2}}
-    assert prov["code_version"].startswith("flipnet-bench ")
+    assert (
+        prov["code_version"].startswith("flipnet-bench ")
+        and prov["generator"] == "flipnet-bench degrade (bsr)"
+    )
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((out / "data").glob("*.parquet"))))
     assert prov["fingerprint_sha256"] == digest.hexdigest()
     again = hub.export_pairs(hub.resolve_pair_folder(src), tmp_path / "export2", "org/faces", "cc-by-4.0")

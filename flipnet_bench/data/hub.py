@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -194,6 +195,7 @@ def build_dataset(folder: PairFolder, table: pd.DataFrame) -> tuple[Any, int]:
 def write_card(out: Path, ds: Any, shards: list[Path], repo_id: str, license_id: str, params: Any) -> None:
     """README.md: dataset-card YAML (license, task, size, configs, provenance), then a short description."""
     fp = fingerprint(shards)
+    degradations = sorted(set(ds["degradation"])) if "degradation" in ds.column_names else []
     header = {
         "license": license_id,
         "task_categories": ["image-to-image"],
@@ -203,14 +205,14 @@ def write_card(out: Path, ds: Any, shards: list[Path], repo_id: str, license_id:
             {"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}
         ],
         "provenance": {
-            "generator": "flipnet-bench publish",
+            "generator": f"flipnet-bench degrade ({', '.join(degradations) or 'unknown model'})",
+            "exporter": "flipnet-bench publish",
             "code_version": code_version(),
             "params": params,
             "fingerprint_sha256": fp,
             "fingerprint_definition": "sha256 of the bytes of data/*.parquet concatenated in file-name order",
         },
     }
-    degradations = sorted(set(ds["degradation"])) if "degradation" in ds.column_names else []
     others = ", ".join(f"`{c}`" for c in ds.column_names if c not in ("lq", "hq"))
     body = (
         f"# {repo_id}\n\n"
@@ -245,6 +247,9 @@ def export_pairs(
             ds.shard(n_shards, i, contiguous=True).to_parquet(str(shard))
             shards.append(shard)
         write_card(tmp, ds, shards, repo_id, license_id, params)
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the export is an ordinary folder
         if out.exists():
             shutil.rmtree(out)
         shutil.move(str(tmp), str(out))
