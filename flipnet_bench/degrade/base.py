@@ -43,8 +43,13 @@ def check_batch(hq: torch.Tensor, indices: Sequence[int]) -> None:
         raise BenchError(f"degradation input must be float in [0, 1], got dtype {hq.dtype}")
     if len(indices) != hq.shape[0]:
         raise BenchError(f"got {hq.shape[0]} images but {len(indices)} indices; pass one index per image")
-    if hq.numel() and (not torch.isfinite(hq).all() or hq.min() < -1e-6 or hq.max() > 1 + 1e-6):
-        raise BenchError("degradation input must lie in [0, 1] (convert with flipnet_bench.io.to_tensor)")
+    if hq.numel():
+        low, high = torch.aminmax(hq.detach())  # one pass; NaN makes both comparisons fail
+        if not (bool(low >= -1e-6) and bool(high <= 1 + 1e-6)):
+            raise BenchError(
+                f"degradation input must be finite and in [0, 1], got values in [{float(low)}, "
+                f"{float(high)}] (convert uint8 images with flipnet_bench.io.to_tensor)"
+            )
 
 
 @contextlib.contextmanager

@@ -122,4 +122,4 @@ class ClassicDegradation(SampledDegradation):
             out = ops.gray(out).expand(3, h, w)
         if params["color_jitter"] is not None:
             out = color_jitter(out.clamp(0.0, 1.0), params["color_jitter"])
-        return ops.quantise(out.contiguous())
+        return ops.quantise(out)

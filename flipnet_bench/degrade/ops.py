@@ -28,6 +28,8 @@ from flipnet_bench.io import to_tensor, to_uint8
 
 RESIZE_MODES = ("bilinear", "bicubic", "area")
 _CUBIC_A = -0.75  # OpenCV's (and torch's) bicubic coefficient
+#: Above this many multiply-adds per output pixel F.interpolate beats dense resize matrices (measured, CPU).
+_MATMUL_MACS_PER_OUTPUT = 100
 
 
 def reflect101(index: np.ndarray, size: int) -> np.ndarray:
@@ -48,7 +50,7 @@ def _cubic_weights(frac: np.ndarray) -> np.ndarray:
     return np.where(ax <= 1, near, np.where(ax < 2, far, 0.0))
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def resize_matrix(in_size: int, out_size: int, mode: str, area_down: bool = True) -> np.ndarray:
     """The ``(out, in)`` float64 matrix of one axis of ``cv2.resize`` (``A @ x`` resizes along that axis).
 
@@ -105,14 +107,21 @@ def resize(img: torch.Tensor, out_h: int, out_w: int, mode: str) -> torch.Tensor
     _, in_h, in_w = img.shape
     if (in_h, in_w) == (out_h, out_w):
         return img
-    if mode in ("bilinear", "bicubic"):
-        # torch's half-pixel, clamped-border formulas are cv2's; they run as cheap gathers.
-        out = F.interpolate(img[None], size=(out_h, out_w), mode=mode, align_corners=False)[0]
-        return out
+    # Two small matrix products (cheap when one side is small, e.g. enlarging a tiny LQ back to 512²) or
+    # torch's interpolation, whose half-pixel, clamped-border bilinear/bicubic formulas are cv2's.
+    macs = min(out_h * in_h * in_w + out_h * in_w * out_w, in_h * in_w * out_w + out_h * in_h * out_w)
+    if mode in ("bilinear", "bicubic") and macs > _MATMUL_MACS_PER_OUTPUT * out_h * out_w:
+        return F.interpolate(img[None], size=(out_h, out_w), mode=mode, align_corners=False)[0]
     down = _area_down(in_h, in_w, out_h, out_w)
-    a_h = _as_tensor(resize_matrix(in_h, out_h, mode, down))
-    a_w = _as_tensor(resize_matrix(in_w, out_w, mode, down))
-    return a_h @ img @ a_w.T
+    a_h, a_w = _resize_tensor(in_h, out_h, mode, down), _resize_tensor(in_w, out_w, mode, down)
+    if out_h * in_h * in_w + out_h * in_w * out_w <= in_h * in_w * out_w + out_h * in_h * out_w:
+        return (a_h @ img) @ a_w.T
+    return a_h @ (img @ a_w.T)
+
+
+@lru_cache(maxsize=1024)
+def _resize_tensor(in_size: int, out_size: int, mode: str, area_down: bool) -> torch.Tensor:
+    return _as_tensor(resize_matrix(in_size, out_size, mode, area_down))
 
 
 def _as_tensor(mat: np.ndarray) -> torch.Tensor:
@@ -148,9 +157,12 @@ def blur(img: torch.Tensor, kernel: np.ndarray) -> torch.Tensor:
     _, h, w = img.shape
     size = kernel.shape[0]
     half = size // 2
-    rows = torch.from_numpy(reflect101(np.arange(-half, h + half), h))
-    cols = torch.from_numpy(reflect101(np.arange(-half, w + half), w))
-    padded = img.index_select(1, rows).index_select(2, cols)
+    if half < h and half < w:  # torch's "reflect" is reflect-101; it only pads by less than the size
+        padded = F.pad(img[None], (half, half, half, half), mode="reflect")[0]
+    else:  # tiny images: mirror repeatedly, as cv2 does
+        rows = torch.from_numpy(reflect101(np.arange(-half, h + half), h))
+        cols = torch.from_numpy(reflect101(np.arange(-half, w + half), w))
+        padded = img.index_select(1, rows).index_select(2, cols)
     fh = scipy.fft.next_fast_len(h + 2 * half, real=True)
     fw = scipy.fft.next_fast_len(w + 2 * half, real=True)
     kpad = np.zeros((fh, fw), dtype=np.float32)
@@ -158,7 +170,7 @@ def blur(img: torch.Tensor, kernel: np.ndarray) -> torch.Tensor:
     kpad = np.roll(kpad, (-half, -half), axis=(0, 1))  # kernel centre at the origin
     spectrum = torch.fft.rfft2(padded, s=(fh, fw)) * torch.fft.rfft2(torch.from_numpy(kpad))
     out = torch.fft.irfft2(spectrum, s=(fh, fw))
-    return out[:, half : half + h, half : half + w].contiguous()
+    return out[:, half : half + h, half : half + w]
 
 
 def gray(img: torch.Tensor) -> torch.Tensor:
