@@ -145,3 +145,16 @@ def test_dlib_and_mtcnn_agree_on_an_lfw_face(shared_data: Path) -> None:
     assert a is not None and b is not None
     dist = np.linalg.norm(a - b, axis=1)
     assert dist[:2].max() < 3 and dist[3:].max() < 4, dist
+
+
+def test_align_lenient_lists_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(lm.DETECTORS, "fake", FakeDetector)
+    src = tmp_path / "src"
+    write_image(src / "ok.png", np.full((64, 64, 3), 200, np.uint8))
+    (src / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    with pytest.raises(BenchError, match="broken.jpg"):
+        align_folder(src, tmp_path / "strict", size=32, detector="fake")
+    report = align_folder(src, tmp_path / "out", size=32, detector="fake", lenient=True)
+    assert report.written == ["ok.png"] and [p for p, _ in report.skipped.items] == [str(src / "broken.jpg")]
+    with pytest.raises(BenchError, match="must differ"):
+        align_folder(src, src, size=32, detector="fake")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from flipnet_bench.cli import command_group
 from flipnet_bench.config import load_section
 from flipnet_bench.data.params import DataParams
-from flipnet_bench.data.registry import DATASETS, DatasetSpec, get_dataset
+from flipnet_bench.data.registry import DATASETS, DatasetCountWarning, DatasetSpec, get_dataset
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import Skipped, list_images
 
@@ -21,7 +22,9 @@ def _data_params(path: str) -> DataParams:
 
 def _count(spec: DatasetSpec) -> int:
     if spec.kind == "pairs":
-        return len(spec.pairs(lenient=True, skipped=Skipped()))
+        with warnings.catch_warnings():  # the count note is printed by the caller
+            warnings.simplefilter("ignore", DatasetCountWarning)
+            return len(spec.pairs(lenient=True, skipped=Skipped()))
     return len(list_images(spec.root, lenient=True, skipped=Skipped()))
 
 
@@ -37,10 +40,12 @@ def cmd_info(args: argparse.Namespace) -> int:
         except BenchError as exc:
             if args.names:
                 raise
-            where, count, note = "-", "-", str(exc).split(":")[0] + ": not available"
+            where, count, note = "-", "-", f"NOT AVAILABLE: {exc}"
         official = entry.official_count if entry.official_count is not None else "-"
         print(f"{name:38s} {entry.kind:8s} {count:>6s} / {official!s:<5s} {where}")
-        print(f"{'':38s} {entry.note}" + (f"\n{'':38s} WARNING {note}" if note else ""))
+        if note and not note.startswith("NOT AVAILABLE"):
+            note = f"WARNING {note}"
+        print(f"{'':38s} {entry.note}" + (f"\n{'':38s} {note}" if note else ""))
     return 0
 
 
