@@ -13,3 +13,6 @@ python -c "import torch, torchvision" 2>/dev/null || python -m pip install -q "t
 python -m pip install -q -e ".[test]"
 # facenet-pytorch pins an old torch; its MTCNN weights are all we need, so install it without dependencies.
 python -c "import facenet_pytorch" 2>/dev/null || python -m pip install -q --no-deps "facenet-pytorch==2.6.0"
+# pyiqa (NIQE parity reference, pyiqa:<name>; PolyForm-Noncommercial) without deps: its facexlib pulls
+# opencv-python 5, which overwrites the cv2 of opencv-python-headless 4; the metrics tested need none of them.
+python -c "import pyiqa" 2>/dev/null || python -m pip install -q --no-deps "pyiqa==0.1.16"
