@@ -2,8 +2,9 @@
 
 Layout (as ``dvc repro`` leaves it, minus DVC): params.yaml; data/hq/{train,test} (64² faces-to-be, with a
 manifest on the test split); the synthetic CelebA-Test-style pairs (classic gfpgan, seed 2024); out/synth/
-classic; out/prepare/sets records; out/restored/<set>/identity; out/scores + metrics/<set>/identity.json with
-the environment record; a pinned stand-in weight in weights/; an exported dataset in exports/pairs.
+classic and out/synth/realesrgan (2 variants); out/prepare/sets records; out/restored/<set>/identity;
+out/scores + metrics/<set>/identity.json with the environment record; a pinned stand-in weight in
+weights/; an exported dataset in exports/pairs.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ synth:
   source: hq-train
   models:
     classic: {{model: classic, preset: gfpgan, variants: 1, seed: 0, batch_size: 4}}
+    realesrgan: {{model: realesrgan, preset: null, variants: 2, seed: 0, batch_size: 4}}
 methods:
   identity: {{type: identity, checkpoint: null, batch_size: 4, seed: 0, options: {{}}}}
 evaluate:
@@ -108,6 +110,8 @@ def build_workspace(root: Path) -> Path:
                        batch_size=4, pairs=True, progress=False)  # fmt: skip
         degrade_folder(deg, "data/hq/train", "out/synth/classic", seed=0, model="classic", preset="gfpgan",
                        batch_size=2, pairs=True, progress=False)  # fmt: skip
+        degrade_folder(create_degradation("realesrgan"), "data/hq/train", "out/synth/realesrgan", seed=0,
+                       model="realesrgan", variants=2, batch_size=4, pairs=True, progress=False)  # fmt: skip
         sets = Path("out/prepare/sets")
         write_json(sets / "hq-train.json", {"dataset": "hq-train", **_record("data/hq/train")})
         write_json(sets / "hq-test.json", {"dataset": "hq-test", **_record("data/hq/test")})

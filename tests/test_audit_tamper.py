@@ -57,6 +57,7 @@ def test_untouched_workspace_passes(ws) -> None:
     passed = {(r.check, r.subject) for r in report.rows if r.status == "pass"}
     assert ("determinism", f"restore {SET}/identity") in passed
     assert ("determinism", "synth/classic") in passed
+    assert ("determinism", "synth/realesrgan") in passed
     assert ("rescoring", f"{SET}/identity") in passed
     assert ("weights", WEIGHT_NAME) in passed
     assert ("datasets", "exports/pairs") in passed

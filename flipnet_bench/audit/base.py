@@ -95,6 +95,7 @@ class AuditContext:
         self.options = options
         self.root = Path(options.root).resolve()
         self._sections: dict[str, Any] = {}
+        self.memo: dict[Any, Any] = {}  # expensive objects shared by checks (loaded models)
 
     @property
     def full(self) -> bool:

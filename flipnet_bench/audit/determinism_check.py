@@ -166,7 +166,10 @@ def build_pipeline_method(ctx: AuditContext, alias: str, name: str) -> Any:
         options["checkpoint"] = entry.checkpoint
     if entry.type == "external":
         options["results"] = f"{options['results']}/{alias}"
-    return build_method(entry.type, **options), entry
+    key = ("method", entry.type, json.dumps(options, sort_keys=True, default=str))
+    if key not in ctx.memo:  # one model load per method, not per test set
+        ctx.memo[key] = build_method(entry.type, **options)
+    return ctx.memo[key], entry
 
 
 def _restore_one(ctx: AuditContext, alias: str, name: str, folder: Path, exact: bool) -> CheckResult:

@@ -88,18 +88,13 @@ def _rescore(ctx: AuditContext, alias: str, method: str, metrics: list[str]) -> 
 
 
 def _metrics_for(ctx: AuditContext, alias: str, recorded: dict[str, Any]) -> list[str]:
-    ev = ctx.params("evaluate")
-    test_set_has_gt = alias in ctx.params("pipeline").sets and _has_gt(ctx, alias)
-    names = list(ev.metrics_gt if test_set_has_gt else ev.metrics_real)
-    if not ctx.full:
-        names = [n for n in names if n in CHEAP]
-    return [n for n in names if n in recorded]
-
-
-def _has_gt(ctx: AuditContext, alias: str) -> bool:
+    """The recorded metrics the score stage computes for this set (the cheap ones unless ``--full``)."""
     from flipnet_bench.report.layout import resolve_set
 
-    return resolve_set(alias, ctx.params("pipeline").sets, ctx.params("data")).has_gt
+    ev = ctx.params("evaluate")
+    has_gt = resolve_set(alias, ctx.params("pipeline").sets, ctx.params("data")).has_gt
+    names = list(ev.metrics_gt if has_gt else ev.metrics_real)
+    return [n for n in names if n in recorded and (ctx.full or n in CHEAP)]
 
 
 def _gpu(ctx: AuditContext, alias: str, method: str) -> bool:
