@@ -27,7 +27,8 @@ import numpy as np
 import torch
 
 from flipnet_bench.degrade import create_degradation, image_generator
-from flipnet_bench.degrade.classic import ClassicDegradation, color_jitter
+from flipnet_bench.degrade.classic import ClassicDegradation
+from flipnet_bench.degrade.color import color_jitter
 from flipnet_bench.degrade.kernels import build_kernel
 from flipnet_bench.degrade.presets import CLASSIC_PRESETS
 from flipnet_bench.degrade.runner import degrade_folder

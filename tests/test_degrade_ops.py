@@ -9,9 +9,10 @@ import cv2
 import numpy as np
 import pytest
 import torch
+import torchvision.transforms.functional as TF
 from PIL import Image
 
-from flipnet_bench.degrade import kernels, ops
+from flipnet_bench.degrade import color, kernels, ops
 from flipnet_bench.io import to_tensor, to_uint8
 
 CV2_MODES = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "area": cv2.INTER_AREA}
@@ -124,3 +125,14 @@ def test_noise_is_seeded_and_statistically_right() -> None:
     assert torch.equal(shot, ops.poisson_noise(img.clone(), 1.0, False, 3))
     # one grey level → 1 distinct value → level 1: counts ~ Poisson(0.5), noise std sqrt(0.5)
     assert float((shot - 0.5).std()) > 0.1
+
+
+@pytest.mark.parametrize("op", ["brightness", "contrast", "saturation", "hue"])
+@pytest.mark.parametrize("factor", [0.0, 0.45, 1.3])
+def test_color_ops_match_torchvision(op: str, factor: float) -> None:
+    img = torch.rand(3, 40, 30, generator=torch.Generator().manual_seed(1))
+    img[:, :5] = 0.5  # grey (no chroma) and black pixels
+    img[:, 5:8] = 0.0
+    factor = {0.0: -0.5, 0.45: 0.1, 1.3: 0.5}[factor] if op == "hue" else factor  # hue: shift in [-0.5, 0.5]
+    ours = getattr(color, f"adjust_{op}")(img.clone(), factor)
+    torch.testing.assert_close(ours, getattr(TF, f"adjust_{op}")(img, factor), atol=2e-6, rtol=0)

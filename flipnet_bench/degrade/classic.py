@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 import torch
-import torchvision.transforms.functional as TF
 
 from flipnet_bench.config import to_dict
 from flipnet_bench.degrade import ops
 from flipnet_bench.degrade.base import SampledDegradation
+from flipnet_bench.degrade.color import color_jitter
 from flipnet_bench.degrade.kernels import build_kernel, separable_factors
 from flipnet_bench.degrade.presets import ClassicConfig, classic_config
 
@@ -50,21 +50,6 @@ def blur_then_resize(
     if factors is not None:
         return ops.blur_resize_separable(img, factors[0], factors[1], out_h, out_w, mode)
     return ops.resize(ops.blur(img, build_kernel(kernel)), out_h, out_w, mode)
-
-
-def color_jitter(img: torch.Tensor, jitter: dict[str, Any]) -> torch.Tensor:
-    """torchvision's brightness/contrast/saturation/hue adjustments in the recorded order."""
-    for op in jitter["order"]:
-        factor = jitter[op]
-        if op == "brightness":
-            img = TF.adjust_brightness(img, factor)
-        elif op == "contrast":
-            img = TF.adjust_contrast(img, factor)
-        elif op == "saturation":
-            img = TF.adjust_saturation(img, factor)
-        else:
-            img = TF.adjust_hue(img, factor)
-    return img
 
 
 class ClassicDegradation(SampledDegradation):
