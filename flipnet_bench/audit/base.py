@@ -96,6 +96,13 @@ class AuditContext:
         self.root = Path(options.root).resolve()
         self._sections: dict[str, Any] = {}
         self.memo: dict[Any, Any] = {}  # expensive objects shared by checks (loaded models)
+        self.progress = True  # per-folder progress bars of the long checks
+
+    def bar(self, items: Sequence[T], desc: str) -> Any:
+        """``items`` with a tqdm bar (off when the audit runs quietly)."""
+        from tqdm import tqdm
+
+        return tqdm(items, desc=desc, unit="folder", leave=False, disable=not self.progress)
 
     @property
     def full(self) -> bool:

@@ -262,7 +262,7 @@ def check(ctx: AuditContext) -> list[CheckResult]:
                 lambda a=alias, n=name, f=folder, e=exact: _restore_one(ctx, a, n, f, e),
             )
         )
-    for subject, job in jobs:
+    for subject, job in ctx.bar(jobs, "determinism"):
         start = time.perf_counter()
         try:
             row = job()

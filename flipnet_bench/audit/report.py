@@ -126,6 +126,7 @@ def run_audit(
     for name in names:
         CHECKS.get(name)  # unknown names fail before anything runs, with "did you mean"
     ctx = AuditContext(options)
+    ctx.progress = progress
     if not ctx.root.is_dir():
         raise BenchError(f"{ctx.root}: project folder not found")
     start = time.perf_counter()

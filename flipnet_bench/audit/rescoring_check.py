@@ -133,7 +133,7 @@ def _one(ctx: AuditContext, alias: str, method: str, path: Path) -> CheckResult:
 def check(ctx: AuditContext) -> list[CheckResult]:
     rows = []
     files = metrics_files(ctx)
-    for alias, method, path in files:
+    for alias, method, path in ctx.bar(files, "re-scoring"):
         start = time.perf_counter()
         try:
             row = _one(ctx, alias, method, path)
