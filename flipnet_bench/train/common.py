@@ -159,7 +159,7 @@ def run_loop(
     step_fn: Callable[[nn.Module, int, torch.Generator], dict[str, torch.Tensor]],
 ) -> LoopResult:
     """Optimise ``model``'s trainable parameters for ``cfg.steps`` steps of ``step_fn`` (returns losses;
-    "loss" is minimised), resuming from ``cfg.out/state`` if it exists. Runs as-is under ``accelerate launch``.
+    "loss" is minimised), resuming from ``cfg.out/state`` if it exists; runs as-is under accelerate.
     """
     from accelerate import Accelerator
     from safetensors.torch import load_file

@@ -40,7 +40,7 @@ class FlipnetParams:
     config: Literal["tiny", "sd21", "sd21-mini", "micro"] = "tiny"
     prior_path: str = "checkpoints/prior-tiny"
     #: Default output of ``train flipnet`` = the checkpoint ``restore --method flipnet`` uses by default.
-    checkpoint: str = "models/flipnet"
+    checkpoint: str = "out/methods/flipnet"
     seed: int = 0
     steps: int = 300
     batch_size: int = 8
