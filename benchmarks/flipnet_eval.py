@@ -1,9 +1,9 @@
-"""FLIPNET evaluation behind docs/sections/flipnet.md: restoration vs identity, degradation realism, DPM vs DDIM.
+"""FLIPNET evaluation (docs/sections/flipnet.md): restoration vs identity, degradation realism, DPM vs DDIM.
 
     python benchmarks/flipnet_eval.py --checkpoint out/methods/flipnet --work out/flipnet-eval
 
 1. held-out HQ faces (``--hq``, default the bundled test split) degraded by classic gfpgan (seed 2024);
-2. FLIPNET restoration (DPM-Solver, ``--dpm-steps``) vs the identity baseline: LPIPS, PSNR, ids_dlib against HQ;
+2. FLIPNET restoration (DPM-Solver, ``--dpm-steps``) vs identity: LPIPS, PSNR, ids_dlib against HQ;
 3. DPM-Solver (20 steps) vs DDIM (50 steps) on the first ``--ddim-n`` images: seconds per image, LPIPS;
 4. degradation mode (K variants per HQ face) vs classic gfpgan (K variants): fd_niqe and FID against each
    real-world LQ set in ``--real-lq``;

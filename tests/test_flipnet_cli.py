@@ -32,8 +32,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
             write_image(root / sub / f"img{i}.png", rng.integers(0, 256, (32, 32, 3), dtype=np.uint8))
     (root / "params.yaml").write_text(PARAMS.format(root=root))
     params = ["--params", str(root / "params.yaml")]
-    assert main(["train", "prior", "--config", "micro", "--data", str(root / "hq"), "--out", str(root / "prior"),
-                 "--steps", "2", "--batch-size", "2"]) == 0  # fmt: skip
+    assert main(["train", "prior", "--config", "micro", "--data", str(root / "hq"),
+                 "--out", str(root / "prior"), "--steps", "2", "--batch-size", "2"]) == 0  # fmt: skip
     assert main(["train", "embedding", "--hq", str(root / "hq"), "--lq-real", str(root / "reallq"),
                  "--out", str(root / "emb"), *params]) == 0  # fmt: skip
     assert main(["train", "flipnet", "--embedding", str(root / "emb"), "--hq", str(root / "hq"),
