@@ -24,6 +24,8 @@ class Batch:
     pred: torch.Tensor
     gt: torch.Tensor | None = None
     lq: torch.Tensor | None = None
+    #: Per-batch memo shared by the metrics of one pass (e.g. Inception features used by both FID and KID).
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass

@@ -1,0 +1,82 @@
+"""``flipnet-bench score`` (score a folder) and ``flipnet-bench fid-stats`` (reference statistics file)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flipnet_bench.config import load_section
+from flipnet_bench.metrics import list_metrics
+from flipnet_bench.metrics.params import ScoreParams
+
+
+def _params(path: str | None) -> ScoreParams:
+    """The ``score`` section of ``--params`` (default ``params.yaml`` when present), else the defaults."""
+    if path is None and not Path("params.yaml").is_file():
+        return ScoreParams()
+    return load_section("score", path or "params.yaml")
+
+
+def _score(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from flipnet_bench.metrics.score import score_folders, write_outputs
+
+    params = _params(args.params)
+    if args.num_workers is not None:
+        params = replace(params, num_workers=args.num_workers)
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    per_image: dict[str, dict[str, float]] | None = {} if args.per_image else None
+    report = score_folders(
+        args.pred, gt=args.gt, lq=args.lq, ref=args.ref, ref_stats=args.ref_stats, metrics=metrics,
+        batch_size=args.batch_size, lenient=args.lenient, params=params, per_image=per_image,
+    )  # fmt: skip
+    write_outputs(report, args.out, per_image, args.per_image)
+    for name, entry in report["metrics"].items():
+        value = "skipped" if entry["value"] is None else f"{entry['value']:.4f}"
+        ci = f"  [{entry['ci95'][0]:.4f}, {entry['ci95'][1]:.4f}]" if entry["ci95"] else ""
+        print(f"{name:16s} {value}{ci}  (n={entry['n']})")
+    if report["info"]["skipped"]:
+        print(f"skipped {len(report['info']['skipped'])} file(s): see info.skipped in {args.out}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _fid_stats(args: argparse.Namespace) -> int:
+    from flipnet_bench.metrics.frechet import FeatureStats
+    from flipnet_bench.metrics.inception import folder_features
+
+    stats = FeatureStats()
+    stats.update(folder_features(args.folder, dims=args.dims, batch_size=args.batch_size))
+    stats.save(args.out)
+    print(f"wrote {args.out} ({stats.count} images, {args.dims}-d)")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "score",
+        help="score restored images (FID, KID, LPIPS, PSNR, ...) in one pass",
+        description=f"Known metrics: {', '.join(list_metrics())}, and pyiqa:<name>.",
+    )
+    p.add_argument("--pred", required=True, help="folder of restored images")
+    p.add_argument("--gt", help="ground-truth folder, paired by file stem (synthetic sets)")
+    p.add_argument("--lq", help="input (degraded) folder, paired by stem, for identity-vs-input metrics")
+    ref = p.add_mutually_exclusive_group()
+    ref.add_argument("--ref", help="reference image folder for FID/KID (default: the --gt images)")
+    ref.add_argument("--ref-stats", help="FID reference statistics .npz (mu, sigma), e.g. FFHQ")
+    p.add_argument("--metrics", help="comma-separated metric names (default: params.yaml score.metrics)")
+    p.add_argument("--out", required=True, help="output JSON (written atomically)")
+    p.add_argument("--per-image", help="optional per-image values as parquet")
+    p.add_argument("--lenient", action="store_true", help="skip (and list) bad files instead of failing")
+    p.add_argument("--batch-size", type=int, help="images per backbone call (default: score.batch_size)")
+    p.add_argument("--num-workers", type=int, help="image decoding processes (default: score.num_workers)")
+    p.add_argument("--params", help="params file (default: ./params.yaml if present)")
+    p.set_defaults(func=_score)
+
+    s = subparsers.add_parser("fid-stats", help="write FID reference statistics (.npz mu/sigma) of a folder")
+    s.add_argument("folder", help="image folder, e.g. FFHQ 512x512")
+    s.add_argument("--out", required=True, help="output .npz (pytorch-fid format plus count)")
+    s.add_argument("--dims", type=int, default=2048, choices=[64, 192, 768, 2048])
+    s.add_argument("--batch-size", type=int, default=16)
+    s.set_defaults(func=_fid_stats)
