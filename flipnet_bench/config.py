@@ -27,6 +27,7 @@ SECTIONS: dict[str, str] = {
     "degrade": "flipnet_bench.degrade.params:DegradeParams",
     "pipeline": "flipnet_bench.methods.params:PipelineParams",
     "prepare": "flipnet_bench.methods.params:PrepareParams",
+    "score": "flipnet_bench.metrics.params:ScoreParams",
     "face_metrics": "flipnet_bench.metrics.face_params:FaceMetricParams",
     "synth": "flipnet_bench.methods.params:SynthParams",
     "restorer": "flipnet_bench.methods.params:RestorerParams",

@@ -16,6 +16,11 @@ METRICS: Registry[type[Metric]] = Registry("metric")
 
 #: metric name → (lazy class path, constructor kwargs)
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
+    # distribution metrics on Inception-v3 features and LPIPS (helper C)
+    "fid": ("flipnet_bench.metrics.fid:FID", {}),
+    "kid": ("flipnet_bench.metrics.kid:KID", {}),
+    "lpips": ("flipnet_bench.metrics.lpips:LPIPS", {"net": "alex"}),
+    "lpips_vgg": ("flipnet_bench.metrics.lpips:LPIPS", {"net": "vgg"}),
     # fidelity, no-reference quality, identity and landmarks (helper D)
     "psnr": ("flipnet_bench.metrics.psnr_ssim:PSNR", {}),
     "ssim": ("flipnet_bench.metrics.psnr_ssim:SSIM", {}),
