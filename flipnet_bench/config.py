@@ -25,6 +25,7 @@ T = TypeVar("T")
 SECTIONS: dict[str, str] = {
     "data": "flipnet_bench.data.params:DataParams",
     "degrade": "flipnet_bench.degrade.params:DegradeParams",
+    "flipnet": "flipnet_bench.models.flipnet.params:FlipnetParams",
     "pipeline": "flipnet_bench.methods.params:PipelineParams",
     "prepare": "flipnet_bench.methods.params:PrepareParams",
     "score": "flipnet_bench.metrics.params:ScoreParams",
