@@ -156,3 +156,15 @@ def test_two_processes_write_the_same_bytes_as_one(hq_dir: Path, tmp_path: Path)
            "--batch-size", "2", "--quiet"]  # fmt: skip
     subprocess.run(cmd, check=True, env=env, cwd=REPO, capture_output=True, timeout=300)
     assert _files(two) == _files(one)
+
+
+def test_mixed_sizes_and_lenient_inputs(hq_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_image(hq_dir / "small.png", np.full((20, 36, 3), 120, np.uint8))
+    (hq_dir / "broken.png").write_bytes(b"not a png")
+    assert _run("--hq", hq_dir, "--out", tmp_path / "strict") == 2
+    assert "broken.png" in capsys.readouterr().err
+    out = tmp_path / "lenient"
+    assert _run("--hq", hq_dir, "--out", out, "--lenient", "--batch-size", 4) == 0
+    assert read_image(out / "small.png").shape == (20, 36, 3)
+    assert not (out / "broken.png").exists()
+    assert "skipped" in capsys.readouterr().out

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from flipnet_bench.degrade.base import Degradation, variant_seed
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import (
+    ImageReadError,
     Skipped,
     atomic_path,
     list_images,
@@ -125,8 +126,28 @@ def load_records(records: Path) -> dict[str, dict[str, Any]]:
 
 
 def _done(job: Job, layout: Layout, known: dict[str, Any]) -> bool:
+    """Finished: recorded and written, or recorded as an undecodable input skipped under --lenient."""
+    if job.name not in known:
+        return False
     pair_ok = layout.hq is None or (layout.hq / job.hq_name).exists()
-    return job.name in known and (layout.lq / job.name).exists() and pair_ok
+    return "skipped" in known[job.name] or ((layout.lq / job.name).exists() and pair_ok)
+
+
+def _read_chunk(
+    files: list[Path], chunk: list[int], todo: list[Job], layout: Layout, lenient: bool, skipped: Skipped
+) -> dict[int, np.ndarray]:
+    """Decode a chunk; with ``lenient`` an unreadable input is recorded as skipped (seen by every rank)."""
+    pixels = {}
+    for i in chunk:
+        try:
+            pixels[i] = read_image(files[i])
+        except ImageReadError as exc:
+            if not lenient:
+                raise
+            skipped.add(files[i], str(exc))
+            names = [j.name for j in todo if j.index == i]
+            write_json(layout.records / f"{names[0]}.skipped.json", {n: {"skipped": str(exc)} for n in names})
+    return pixels
 
 
 def degrade_folder(
@@ -159,10 +180,9 @@ def degrade_folder(
     bar = tqdm(total=len(todo), desc=f"degrade[{rank}]" if world > 1 else "degrade", disable=not progress)
     indices = sorted({j.index for j in todo})
     for start in range(0, len(indices), batch_size):
-        chunk = set(indices[start : start + batch_size])
-        pixels = {i: read_image(files[i]) for i in sorted(chunk)}
+        pixels = _read_chunk(files, indices[start : start + batch_size], todo, layout, lenient, skipped)
         for variant in range(variants):
-            group = [j for j in todo if j.index in chunk and j.variant == variant]
+            group = [j for j in todo if j.index in pixels and j.variant == variant]
             for shape in sorted({pixels[j.index].shape for j in group}):  # one tensor per image size
                 same = [j for j in group if pixels[j.index].shape == shape]
                 _run_group(deg, same, pixels, variant_seed(seed, variant), layout)
@@ -210,6 +230,8 @@ def write_metadata(
     for job in jobs:
         source = str(job.source.relative_to(hq_dir))
         record = known[job.name]
+        if "skipped" in record:
+            continue
         params = json.dumps(record["params"], sort_keys=True, allow_nan=False)
         values = (
             job.name,
