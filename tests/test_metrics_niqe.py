@@ -61,6 +61,7 @@ def test_parity_with_pyiqa_on_real_faces(shared_data: Path, metric: NIQE, params
     paths = []
     for sub in ("WebPhoto-Test", "Wider-Test", "LFW-Test", "CelebChild-Test"):
         paths += list_images(shared_data / "real-lq-dev" / sub)[:1]
+    paths.append(shared_data / "real-lq-dev" / "CelebA" / "164382.png")  # has flat (constant) 96² blocks
     images = [read_image(p) for p in paths]
     ours = _score(metric, images)
     for path, img, value in zip(paths, images, ours):

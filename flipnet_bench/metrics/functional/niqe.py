@@ -66,7 +66,8 @@ def _alpha_grid(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
 def aggd_fit(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Asymmetric generalised Gaussian fit (moment matching) of each row of (B, M): α, β_left, β_right.
 
-    A row without negative (or positive) values has an undefined side and gives NaN, as in MATLAB.
+    A row without negative (or positive) values (a flat block) has undefined β: NaN, and α falls to the grid's
+    first value 0.2, as MATLAB's ``min`` over an all-NaN vector (and pyiqa's ``argmin``) gives.
     """
     neg, pos = x < 0, x > 0
     left = torch.sqrt((x * x * neg).sum(1) / neg.sum(1))
@@ -77,7 +78,6 @@ def aggd_fit(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]
     gam, ratio = _alpha_grid(x.device)
     alpha = gam[(ratio[None, :] - r_norm[:, None]).abs().argmin(1)]
     scale = torch.exp(torch.lgamma(1 / alpha) - torch.lgamma(3 / alpha)).sqrt()
-    alpha = torch.where(torch.isnan(r_norm), torch.full_like(alpha, math.nan), alpha)
     return alpha, left * scale, right * scale
 
 
