@@ -125,3 +125,17 @@ def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert 'data-rendered="4"' in dom and '<td class="best">22.00' in dom and "thumbs/lfw/gt/a.png" in dom
     png = screenshot(page, tmp_path / "shot.png", 900, 700)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_frechet_from_features_is_exact() -> None:
+    from scipy import linalg
+
+    from flipnet_bench.report.realism import frechet_from_features
+
+    rng = np.random.default_rng(0)
+    for n1, n2 in ((5, 7), (30, 12), (80, 90)):  # rank-deficient both sides, and full rank (D = 16)
+        a, b = rng.normal(size=(n1, 16)), rng.normal(0.5, 2.0, size=(n2, 16))
+        s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+        root = linalg.sqrtm(s1 @ s2).real
+        expected = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(s1 + s2 - 2 * root)
+        assert frechet_from_features(a, b) == pytest.approx(expected, rel=1e-6)
