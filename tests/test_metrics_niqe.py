@@ -66,7 +66,19 @@ def test_parity_with_pyiqa_on_real_faces(shared_data: Path, metric: NIQE, params
     ours = _score(metric, images)
     for path, img, value in zip(paths, images, ours):
         expected = float(ref(to_tensor(img)).item())
-        assert value == pytest.approx(expected, rel=1e-4), path.name
+        assert value == pytest.approx(expected, rel=1e-6), path.name  # the issue asks 1e-4; we get ~1e-12
+
+
+def test_resize_is_bitwise_pyiqa_in_float32() -> None:
+    """NIQE's α grid search amplifies last-bit differences, so the float32 resize must equal pyiqa's."""
+    resize = pytest.importorskip("pyiqa.matlab_utils").imresize
+    y = torch.rand(2, 1, 96, 150, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    for scale in (0.5, 0.75, 1.5):
+        ours = imresize(y, scale, dtype=torch.float32)
+        assert torch.equal(ours, resize(y, scale=scale, antialiasing=True).float()), scale
+        assert torch.allclose(
+            imresize(y, scale), ours.double(), atol=1e-5
+        )  # float64 differs only in rounding
 
 
 def test_batch_equals_single_and_definition(shared_data: Path, metric: NIQE) -> None:
@@ -104,7 +116,7 @@ def test_gaussian_window_and_resize_conventions(params_path: Path) -> None:
         14.2494, abs=1e-4
     )
     assert imresize(torch.ones(1, 1, 96, 150), 0.5).shape[-2:] == (48, 75)
-    assert torch.allclose(imresize(torch.full((1, 1, 9, 9), 3.0), 0.5), torch.tensor(3.0))
+    assert torch.allclose(imresize(torch.full((1, 1, 9, 9), 3.0), 0.5), torch.tensor(3.0).double())
 
 
 def test_fd_niqe(shared_data: Path, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ The definition reproduced is pyiqa's ``niqe`` (the official LIVE parameters, MAT
 
 1. luma = Y of YIQ on 0–255, rounded to integers; the image is cropped to a multiple of 96 (partial blocks
    dropped);
-2. at two scales (full, then MATLAB-bicubic ½ with antialiasing) the MSCN coefficients
+2. at two scales (full, then MATLAB-bicubic ½ with antialiasing, in float32 as pyiqa) the MSCN coefficients
    ``(I - μ) / (σ + 1)`` are taken with a 7×7 Gaussian (σ = 7/6, float32 weights, replicate padding);
 3. each 96×96 block (48×48 at scale 2) gives 18 features: the AGGD fit (α, mean β) of the coefficients and,
    for the four neighbour products (circular shifts within the block: right, down, two diagonals),
@@ -122,7 +122,7 @@ def niqe_block_features(images: torch.Tensor) -> torch.Tensor:
         n, nb = blocks.shape[:2]
         per_scale.append(block_features(blocks.reshape(n * nb, size, size)).view(n, nb, 18))
         if size == BLOCK:
-            y = imresize(y, 0.5)
+            y = imresize(y / 255.0, 0.5, dtype=torch.float32).to(torch.float64) * 255.0
     return torch.cat(per_scale, -1)
 
 
