@@ -10,7 +10,7 @@ For every classic preset (and realesrgan) this times, on the same HQ PNG files:
 Also reports the in-memory degradation time alone. ``--grid`` instead draws ``docs/degrade_grid.png``: one
 face (a bundled test face, re-aligned at 512² from its shared source) under every preset, 4 samples each. ::
 
-    python benchmarks/degrade.py [--images 24] [--threads 1] [--size 512]
+    python benchmarks/degrade.py [--images 24] [--threads 1] [--size 512] [--repeats 3]
     python benchmarks/degrade.py --grid docs/degrade_grid.png [--face 3dsk-female__agata.png]
 """
 
@@ -122,24 +122,22 @@ def best_of(fn, repeats: int = 2) -> float:
     return min(timed(fn) for _ in range(repeats))
 
 
-def run_ours(deg, model: str, preset: str | None, hq: Path, out: Path, batch_size: int) -> float:
-    """File to file with the CLI's runner (fresh output folder per repeat, so nothing is skipped)."""
-    runs = iter(range(100))
-    return best_of(
-        lambda: degrade_folder(
-            deg,
-            hq,
-            out / str(next(runs)),
-            seed=1,
-            model=model,
-            preset=preset,
-            batch_size=batch_size,
-            progress=False,
-        )
+def ours_once(deg, model: str, preset: str | None, hq: Path, out: Path, batch_size: int):
+    """File to file with the CLI's runner; each call writes a fresh folder, so nothing is skipped."""
+    runs = iter(range(1000))
+    return lambda: degrade_folder(
+        deg,
+        hq,
+        out / str(next(runs)),
+        seed=1,
+        model=model,
+        preset=preset,
+        batch_size=batch_size,
+        progress=False,
     )
 
 
-def run_reference(deg: ClassicDegradation, files: list[Path], out: Path) -> float:
+def reference_once(deg: ClassicDegradation, files: list[Path], out: Path):
     """File to file, one image at a time with cv2 (same PNG writer as ours: only the degradation differs)."""
 
     def loop() -> None:
@@ -148,7 +146,16 @@ def run_reference(deg: ClassicDegradation, files: list[Path], out: Path) -> floa
             img = np.ascontiguousarray(cv2.imread(str(path), cv2.IMREAD_COLOR)[:, :, ::-1])
             write_image(out / f"{i:04d}.png", classic_cv2(img, params))
 
-    return best_of(loop)
+    return loop
+
+
+def interleaved(fns: dict[str, object], repeats: int) -> dict[str, float]:
+    """Best time of each function, run in alternation so load changes hit all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            times[name].append(timed(fn))
+    return {name: min(values) for name, values in times.items()}
 
 
 def in_memory(deg, files: list[Path]) -> tuple[float, float | None]:
@@ -169,6 +176,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per cell (best is kept)")
     parser.add_argument("--grid", type=Path, help="draw the preset grid to this PNG instead of timing")
     parser.add_argument("--face", default="3dsk-female__agata.png", help="bundled test face for --grid")
     args = parser.parse_args()
@@ -181,25 +189,30 @@ def main() -> None:
         root = Path(tmp)
         files = make_inputs(root / "hq", args.images, args.size)
         n = len(files)
-        floor = best_of(lambda: [write_image(root / "io" / p.name, read_image(p)) for p in files])
         print(f"load average {os.getloadavg()[0]:.2f}; {n} images {args.size}², {args.threads} thread(s)")
         print("| model / preset | ours img/s | per-image cv2 img/s | I/O floor img/s | ours ÷ floor (time) "
               "| degrade only, ours ms/img | degrade only, cv2 ms/img |")  # fmt: skip
         print("|---|---|---|---|---|---|---|")
         for model, preset in [("classic", p) for p in CLASSIC_PRESETS] + [("realesrgan", None)]:
             deg = create_degradation(model, **({"preset": preset} if preset else {}))
-            t_ours = run_ours(
-                deg, model, preset, root / "hq", root / f"ours-{model}-{preset}", args.batch_size
-            )
-            t_ref = run_reference(deg, files, root / "ref") if isinstance(deg, ClassicDegradation) else None
+            fns = {
+                "floor": lambda: [write_image(root / "io" / p.name, read_image(p)) for p in files],
+                "ours": ours_once(
+                    deg, model, preset, root / "hq", root / f"ours-{model}-{preset}", args.batch_size
+                ),
+            }
+            if isinstance(deg, ClassicDegradation):
+                fns["ref"] = reference_once(deg, files, root / "ref")
+            best = interleaved(fns, args.repeats)
             mem_ours, mem_ref = in_memory(deg, files)
             label = f"{model} / {preset}" if preset else model
-            ref_cell = f"{n / t_ref:.1f}" if t_ref else "–"
+            ref_cell = f"{n / best['ref']:.1f}" if "ref" in best else "–"
             mem_ref_cell = f"{mem_ref:.1f}" if mem_ref else "–"
             print(
-                f"| {label} | {n / t_ours:.1f} | {ref_cell} | {n / floor:.1f} | {t_ours / floor:.2f} "
-                f"| {mem_ours:.1f} | {mem_ref_cell} |"
+                f"| {label} | {n / best['ours']:.1f} | {ref_cell} | {n / best['floor']:.1f} "
+                f"| {best['ours'] / best['floor']:.2f} | {mem_ours:.1f} | {mem_ref_cell} |"
             )
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

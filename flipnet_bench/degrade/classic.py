@@ -45,9 +45,10 @@ def sample_gaussian_kernel(
 def blur_then_resize(
     img: torch.Tensor, kernel: dict[str, Any], out_h: int, out_w: int, mode: str
 ) -> torch.Tensor:
-    """Blur with the recorded kernel then resize; separable kernels take the folded (fast, exact) path."""
+    """Blur with the recorded kernel then resize; separable kernels take the folded path when cheaper."""
     factors = separable_factors(kernel)
-    if factors is not None:
+    _, h, w = img.shape
+    if factors is not None and ops.fold_is_cheaper(h, w, out_h, out_w, kernel["size"]):
         return ops.blur_resize_separable(img, factors[0], factors[1], out_h, out_w, mode)
     return ops.resize(ops.blur(img, build_kernel(kernel)), out_h, out_w, mode)
 
