@@ -15,7 +15,16 @@ from flipnet_bench import __version__
 from flipnet_bench.errors import BenchError
 
 #: Modules that define ``register(subparsers: argparse._SubParsersAction) -> None``.
-COMMAND_MODULES: tuple[str, ...] = ("flipnet_bench.methods.cli", "flipnet_bench.weights.cli", "flipnet_bench.train.cli", "flipnet_bench.data.cli", "flipnet_bench.degrade.cli", "flipnet_bench.metrics.cli", "flipnet_bench.report.cli", "flipnet_bench.audit.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "flipnet_bench.methods.cli",
+    "flipnet_bench.weights.cli",
+    "flipnet_bench.train.cli",
+    "flipnet_bench.data.cli",
+    "flipnet_bench.degrade.cli",
+    "flipnet_bench.metrics.cli",
+    "flipnet_bench.report.cli",
+    "flipnet_bench.audit.cli",
+)
 
 
 def command_group(subparsers: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
