@@ -71,6 +71,9 @@ class SynthParams:
     """``models``: checkpoint-free degradation models; ``flipnet`` apart (its stage needs the checkpoint)."""
 
     source: str = "hq-train"
+    #: A seeded random subset of the source this large (the same for every model); 0 = all images.
+    max_images: int = 256
+    subset_seed: int = 0
     models: dict[str, SynthModel] = field(
         default_factory=lambda: {
             "classic": SynthModel("classic", "gfpgan"),
