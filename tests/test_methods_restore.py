@@ -118,3 +118,22 @@ def test_restore_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["img0.png", "img1.png"]
     assert main(["restore", "--method", "restorer", "--lq", str(lq), "--out", str(tmp_path / "o2")]) == 2
     assert "needs --checkpoint" in capsys.readouterr().err
+
+
+def test_changed_checkpoint_content_at_same_path_is_not_resumed(tmp_path: Path) -> None:
+    lq = _folder(tmp_path / "lq", n=2)
+    ckpt = tmp_path / "ckpt.bin"
+    ckpt.write_bytes(b"v1")
+
+    class WithCheckpoint(_Counting):
+        def describe(self) -> dict:
+            return {"method": "counting", "checkpoint": str(ckpt)}
+
+    method = WithCheckpoint()
+    restore_folder(method, lq, tmp_path / "out", progress=False)
+    method.seen.clear()
+    restore_folder(method, lq, tmp_path / "out", progress=False)
+    assert method.seen == []  # same checkpoint bytes: everything resumed
+    ckpt.write_bytes(b"v2")  # retrained in place
+    restore_folder(method, lq, tmp_path / "out", progress=False)
+    assert method.seen == ["img0", "img1"]

@@ -24,8 +24,25 @@ from flipnet_bench.methods.external import ExternalMethod
 RUN_FILE = "run.json"
 
 
+def _content_digest(path: Path) -> str:
+    """SHA-256 over a file or a folder's files (names + bytes): a retrained checkpoint at the same path must
+    not look like the old one to the resume logic."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def _fingerprint(method: Method, lq_keys: list[str], seed: int) -> str:
-    record = {"method": method.describe(), "keys": lq_keys, "seed": seed}
+    description = method.describe()
+    contents = {
+        key: _content_digest(Path(value))
+        for key, value in description.items()
+        if key in ("checkpoint", "results") and isinstance(value, str | Path) and Path(value).exists()
+    }
+    record = {"method": description, "contents": contents, "keys": lq_keys, "seed": seed}
     blob = json.dumps(record, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
