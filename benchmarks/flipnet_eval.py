@@ -1,6 +1,8 @@
 """FLIPNET evaluation (docs/sections/flipnet.md): restoration vs identity, degradation realism, DPM vs DDIM.
 
-    python benchmarks/flipnet_eval.py --checkpoint out/methods/flipnet --work out/flipnet-eval
+    python benchmarks/flipnet_eval.py baseline            # no checkpoint needed
+    python benchmarks/flipnet_eval.py flipnet --checkpoint out/methods/flipnet
+    python benchmarks/flipnet_eval.py prior               # docs/flipnet_prior_samples.png
 
 1. held-out HQ faces (``--hq``, default the bundled test split) degraded by classic gfpgan (seed 2024);
 2. FLIPNET restoration (DPM-Solver, ``--dpm-steps``) vs identity: LPIPS, PSNR, ids_dlib against HQ;
@@ -9,7 +11,7 @@
    real-world LQ set in ``--real-lq``;
 5. grids ``docs/flipnet_restore.png`` (LQ | restored | HQ) and ``docs/flipnet_degrade.png`` (HQ | K variants).
 Every image is brought to ``--eval-size``² (the pipeline's evaluation resize) before scoring.
-Writes ``WORK/results.json`` and prints a Markdown table.
+Both phases merge their numbers into ``WORK/results.json``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from flipnet_bench.degrade import create_degradation
@@ -57,8 +58,104 @@ def value(report: dict, name: str) -> float | None:
     return report["metrics"][name]["value"]
 
 
+def prepare(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """The held-out pairs (HQ, classic-gfpgan LQ with seed 2024), written once under WORK."""
+    paths = list_images(args.hq)[: args.n]
+    stems = [p.stem for p in paths]
+    hq = to_tensor([read_image(p) for p in paths])
+    lq, _ = create_degradation("classic", preset="gfpgan")(hq, list(range(len(paths))), 2024)
+    write_set(args.work / "hq", hq, stems)
+    write_set(args.work / "lq", lq, stems)
+    return hq, lq, stems
+
+
+def realism(args: argparse.Namespace, name: str, outs: list[torch.Tensor], stems: list[str]) -> dict:
+    """fd_niqe and FID of one degradation model's K variants against every real-world LQ set."""
+    work = args.work
+    for k, out in enumerate(outs):
+        write_set(work / "synth" / name, out, [f"{s}_v{k}" for s in stems])
+    resize_folder(work / "synth" / name, work / "synth_eval" / name, args.eval_size)
+    scores = {}
+    for real in sorted(p for p in args.real_lq.iterdir() if p.is_dir()):
+        ref = work / "real_eval" / real.name
+        if not ref.is_dir():
+            resize_folder(real, ref, args.eval_size)
+        rep = score_folders(work / "synth_eval" / name, ref=ref, metrics=["fd_niqe", "fid"])
+        scores[real.name] = {"fd_niqe": value(rep, "fd_niqe"), "fid": value(rep, "fid")}
+    return scores
+
+
+def baseline(args: argparse.Namespace, results: dict) -> None:
+    """Everything that needs no FLIPNET checkpoint: identity scores and classic-gfpgan realism."""
+    hq, lq, stems = prepare(args)
+    rep = score_restored(args.work / "lq", args.work / "lq", args.work / "hq", METRICS, args.eval_size)
+    results["restore_identity"] = {m: value(rep, m) for m in METRICS}
+    gfpgan = create_degradation("classic", preset="gfpgan")
+    idx = list(range(len(stems)))
+    outs = [gfpgan(hq, idx, variant_seed(args.seed, k))[0] for k in range(args.k)]
+    results["realism_classic_gfpgan"] = realism(args, "classic_gfpgan", outs, stems)
+
+
+def flipnet(args: argparse.Namespace, results: dict) -> None:
+    """FLIPNET restoration (DPM and DDIM) and degradation mode, scored like the baseline."""
+    hq, lq, stems = prepare(args)
+    work, n = args.work, len(stems)
+    dpm = FlipnetRestorer(checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps)
+    restored, sec = timed(dpm.restore, lq, stems, args.seed)
+    write_set(work / "restored_dpm", restored, stems)
+    rep = score_restored(work / "restored_dpm", work / "lq", work / "hq", METRICS, args.eval_size)
+    results["restore_flipnet"] = {m: value(rep, m) for m in METRICS}
+    results["restore_flipnet"]["sec_per_image"] = sec / n
+    grid([[lq[i], restored[i], hq[i]] for i in range(min(8, n))], args.docs / "flipnet_restore.png")
+
+    m = min(args.ddim_n, n)
+    ddim = FlipnetRestorer(checkpoint=args.checkpoint, scheduler="ddim", steps=args.ddim_steps)
+    restored_ddim, sec_ddim = timed(ddim.restore, lq[:m], stems[:m], args.seed)
+    _, sec_dpm_m = timed(dpm.restore, lq[:m], stems[:m], args.seed)
+    write_set(work / "restored_ddim", restored_ddim, stems[:m])
+    write_set(work / "restored_dpm_subset", restored[:m], stems[:m])
+    lp = {}
+    for name in ("restored_ddim", "restored_dpm_subset"):
+        lp[name] = value(
+            score_restored(work / name, work / "lq", work / "hq", ["lpips"], args.eval_size), "lpips"
+        )
+    results["dpm_vs_ddim"] = {
+        "n": m,
+        "dpm_steps": args.dpm_steps,
+        "ddim_steps": args.ddim_steps,
+        "dpm_sec_per_image": sec_dpm_m / m,
+        "ddim_sec_per_image": sec_ddim / m,
+        "lpips_dpm": lp["restored_dpm_subset"],
+        "lpips_ddim": lp["restored_ddim"],
+    }
+
+    flip = FlipnetDegradation(checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps)
+    idx = list(range(n))
+    outs = [flip(hq, idx, variant_seed(args.seed, k))[0] for k in range(args.k)]
+    grid([[hq[i], *[o[i] for o in outs]] for i in range(min(8, n))], args.docs / "flipnet_degrade.png")
+    results["realism_flipnet"] = realism(args, "flipnet", outs, stems)
+
+
+METRICS = ["lpips", "psnr", "ids_dlib"]
+
+
+def prior_samples(args: argparse.Namespace, results: dict) -> None:
+    """Unconditional samples of the shipped prior (DDIM, 50 steps) → docs/flipnet_prior_samples.png."""
+    from flipnet_bench.models.flipnet.pipeline import prior_sample
+    from flipnet_bench.models.flipnet.prior import load_prior
+    from flipnet_bench.train.common import item_generator
+
+    prior = load_prior(args.prior).eval()
+    gens = [item_generator(args.seed, "prior", i) for i in range(16)]
+    images, sec = timed(prior_sample, prior, gens, "ddim", 50)
+    grid([list(images[i : i + 8]) for i in (0, 8)], args.docs / "flipnet_prior_samples.png")
+    results["prior_samples"] = {"n": 16, "ddim_steps": 50, "sec_per_image": sec / 16}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("phase", choices=["baseline", "flipnet", "prior"])
+    ap.add_argument("--prior", default="checkpoints/prior-tiny")
     ap.add_argument("--checkpoint", default="out/methods/flipnet")
     ap.add_argument("--hq", type=Path, default=Path("data/default/hq/test"))
     ap.add_argument("--real-lq", type=Path, default=Path("data/default/real-lq"))
@@ -72,75 +169,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--docs", type=Path, default=Path("docs"))
     args = ap.parse_args()
-    work = args.work
-    paths = list_images(args.hq)[: args.n]
-    stems = [p.stem for p in paths]
-    hq = to_tensor([read_image(p) for p in paths])
-    gfpgan = create_degradation("classic", preset="gfpgan")
-    lq, _ = gfpgan(hq, list(range(len(paths))), 2024)
-    write_set(work / "hq", hq, stems)
-    write_set(work / "lq", lq, stems)
-    results: dict = {"n": len(paths), "k": args.k, "checkpoint": args.checkpoint, "eval_size": args.eval_size}
-
-    # -- restoration ---------------------------------------------------------------------------------------
-    dpm = FlipnetRestorer(checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps)
-    restored, sec = timed(dpm.restore, lq, stems, args.seed)
-    write_set(work / "restored_dpm", restored, stems)
-    results["dpm_sec_per_image"] = sec / len(paths)
-    metrics = ["lpips", "psnr", "ids_dlib"]
-    for name, folder in (("identity", work / "lq"), ("flipnet", work / "restored_dpm")):
-        rep = score_restored(folder, work / "lq", work / "hq", metrics, args.eval_size)
-        results[f"restore_{name}"] = {m: value(rep, m) for m in metrics}
-    grid([[lq[i], restored[i], hq[i]] for i in range(min(8, len(paths)))], args.docs / "flipnet_restore.png")
-
-    # -- DPM-Solver vs DDIM ----------------------------------------------------------------------------------
-    m = min(args.ddim_n, len(paths))
-    ddim = FlipnetRestorer(checkpoint=args.checkpoint, scheduler="ddim", steps=args.ddim_steps)
-    restored_ddim, sec_ddim = timed(ddim.restore, lq[:m], stems[:m], args.seed)
-    _, sec_dpm_m = timed(dpm.restore, lq[:m], stems[:m], args.seed)
-    write_set(work / "restored_ddim", restored_ddim, stems[:m])
-    write_set(work / "restored_dpm_subset", restored[:m], stems[:m])
-    lp = {}
-    for name in ("restored_ddim", "restored_dpm_subset"):
-        rep = score_restored(work / name, work / "lq", work / "hq", ["lpips"], args.eval_size)
-        lp[name] = value(rep, "lpips")
-    results["dpm_vs_ddim"] = {
-        "n": m,
-        "dpm_steps": args.dpm_steps,
-        "ddim_steps": args.ddim_steps,
-        "dpm_sec_per_image": sec_dpm_m / m,
-        "ddim_sec_per_image": sec_ddim / m,
-        "lpips_dpm": lp["restored_dpm_subset"],
-        "lpips_ddim": lp["restored_ddim"],
-    }
-
-    # -- degradation mode vs classic gfpgan ------------------------------------------------------------------
-    flip = FlipnetDegradation(checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps)
-    variants = {"flipnet": [], "classic_gfpgan": []}
-    for k in range(args.k):
-        seed_k = variant_seed(args.seed, k)
-        idx = list(range(len(paths)))
-        variants["flipnet"].append(flip(hq, idx, seed_k)[0])
-        variants["classic_gfpgan"].append(gfpgan(hq, idx, seed_k)[0])
-    for name, outs in variants.items():
-        for k, out in enumerate(outs):
-            write_set(work / "synth" / name, out, [f"{s}_v{k}" for s in stems])
-        resize_folder(work / "synth" / name, work / "synth_eval" / name, args.eval_size)
-    grid(
-        [[hq[i], *[v[i] for v in variants["flipnet"]]] for i in range(min(8, len(paths)))],
-        args.docs / "flipnet_degrade.png",
-    )
-    realism: dict = {}
-    for real in sorted(p for p in args.real_lq.iterdir() if p.is_dir()):
-        ref = resize_folder(real, work / "real_eval" / real.name, args.eval_size)
-        realism[real.name] = {}
-        for name in variants:
-            rep = score_folders(work / "synth_eval" / name, ref=ref, metrics=["fd_niqe", "fid"])
-            realism[real.name][name] = {"fd_niqe": value(rep, "fd_niqe"), "fid": value(rep, "fid")}
-    results["realism"] = realism
-    write_json(work / "results.json", json.loads(json.dumps(results, default=float)))
-    print(json.dumps(results, indent=2, default=float))
-    _ = np  # numpy kept for callers extending the script
+    path = args.work / "results.json"
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    results.update({"n": args.n, "k": args.k, "eval_size": args.eval_size})
+    if args.phase == "baseline":
+        baseline(args, results)
+    elif args.phase == "prior":
+        prior_samples(args, results)
+    else:
+        results["checkpoint"] = args.checkpoint
+        flipnet(args, results)
+    write_json(path, results)
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -153,6 +153,14 @@ def _read_log(path: Path, before: int) -> list[dict]:
         return [r for r in csv.DictReader(handle) if int(r["step"]) < before]
 
 
+def _average_gradients(accelerator, params: dict[str, nn.Parameter]) -> None:
+    """Mean of every gradient over processes. ``step_fn`` calls model methods, not the DDP wrapper's forward,
+    so DDP's own hooks stay inactive; a process whose step left a parameter unused contributes zeros."""
+    for p in params.values():
+        grad = p.grad if p.grad is not None else torch.zeros_like(p)
+        p.grad = accelerator.reduce(grad.contiguous(), reduction="mean")
+
+
 def run_loop(
     cfg: LoopConfig,
     model: nn.Module,
@@ -214,6 +222,8 @@ def run_loop(
         t0 = time.monotonic()
         losses = step_fn(unwrapped, step, gen)
         accelerator.backward(losses["loss"])
+        if accelerator.num_processes > 1:
+            _average_gradients(accelerator, params)
         if cfg.grad_clip:
             accelerator.clip_grad_norm_(list(params.values()), cfg.grad_clip)
         optimizer.step()
