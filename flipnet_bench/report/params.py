@@ -38,7 +38,7 @@ class RealismParams:
     """Degradation realism: each synthesized LQ set vs each real-world set, in two feature spaces."""
 
     metrics: list[str] = field(default_factory=lambda: ["fd_niqe", "fid"])
-    max_images: int = 256
+    max_images: int = 64
     seed: int = 0
 
     def __post_init__(self) -> None:
