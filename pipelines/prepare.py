@@ -53,8 +53,7 @@ def main(args: argparse.Namespace) -> None:
             {"dataset": name, **checked_manifest(name, get_dataset(name, data).root)},
         )
     synthetic = f"synthetic-celeba-test-style@{prep.source}"
-    if synthetic in pipe.sets.values():
-        build_synthetic_test(prep, data, get_dataset(synthetic, data).root)
+    build_synthetic_test(prep, data, get_dataset(synthetic, data).root)  # a declared output: always built
     for alias in pipe.sets:
         test_set = resolve_set(alias, pipe.sets, data)
         record = {"dataset": test_set.dataset, "lq": checked_manifest(alias, test_set.lq_dir)}
