@@ -62,7 +62,8 @@ def test_params_deps_exist_and_code_deps_are_real(stages: list) -> None:
             elif not any(str(path) == p or str(path).startswith(p + "/") for p in produced):
                 assert (REPO / path).exists() or path.parts[0] == "data", f"{stage.addressing}: {path}"
         if stage.cmd and "pipelines/" in stage.cmd:
-            script = stage.cmd.split()[1]
+            assert stage.cmd.startswith("sh pipelines/python "), f"{stage.addressing}: use pipelines/python"
+            script = stage.cmd.split()[2]
             assert script in {str(Path(d.def_path)) for d in stage.deps}, (
                 f"{stage.addressing} misses {script}"
             )
