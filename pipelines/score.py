@@ -9,7 +9,14 @@ from _stage import load_section, pipeline_params, run
 
 from flipnet_bench.environment import ENV_FILE, write_environment
 from flipnet_bench.report.evaluate import score_restored, write_scores
-from flipnet_bench.report.layout import metrics_file, reference_dir, resolve_set, restored_dir, scores_dir
+from flipnet_bench.report.layout import (
+    gt_stats_file,
+    metrics_file,
+    reference_dir,
+    resolve_set,
+    restored_dir,
+    scores_dir,
+)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -21,7 +28,8 @@ def main(args: argparse.Namespace) -> None:
     )
     test_set = resolve_set(args.set, pipe.sets, data)
     metrics = ev.metrics_gt if test_set.has_gt else ev.metrics_real
-    ref_stats = None if test_set.has_gt else reference_dir(pipe.out) / "fid_stats.npz"
+    ref_dir = reference_dir(pipe.out)
+    ref_stats = gt_stats_file(pipe.out, args.set) if test_set.has_gt else ref_dir / "fid_stats.npz"
     pred = restored_dir(pipe.out, args.set, args.method)
     result = score_restored(
         pred, test_set.lq_dir, test_set.gt_dir, metrics, ev.eval_size, ref_stats, ev.batch_size, score

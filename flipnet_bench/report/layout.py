@@ -61,3 +61,8 @@ def method_dir(out: Path, method: str) -> Path:
 
 def reference_dir(out: Path) -> Path:
     return Path(out) / "reference"
+
+
+def gt_stats_file(out: Path, alias: str) -> Path:
+    """FID statistics of a test set's ground truth (its "FID vs GT" reference)."""
+    return reference_dir(out) / f"gt-{alias}.npz"
