@@ -17,6 +17,13 @@ def _params(path: str | None) -> ScoreParams:
     return load_section("score", path or "params.yaml")
 
 
+def _face_kwargs(path: str | None) -> dict[str, dict[str, object]]:
+    """Face-metric options (local ArcFace / landmark model paths) from the ``face_metrics`` section."""
+    if path is None and not Path("params.yaml").is_file():
+        return {}
+    return load_section("face_metrics", path or "params.yaml").metric_kwargs()
+
+
 def _score(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -30,6 +37,7 @@ def _score(args: argparse.Namespace) -> int:
     report = score_folders(
         args.pred, gt=args.gt, lq=args.lq, ref=args.ref, ref_stats=args.ref_stats, metrics=metrics,
         batch_size=args.batch_size, lenient=args.lenient, params=params, per_image=per_image,
+        metric_kwargs=_face_kwargs(args.params),
     )  # fmt: skip
     write_outputs(report, args.out, per_image, args.per_image)
     for name, entry in report["metrics"].items():
