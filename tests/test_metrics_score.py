@@ -69,6 +69,7 @@ def test_metrics_needing_gt_are_skipped_with_a_note(folders: dict[str, Path]) ->
     for name in ("lpips", "fid"):
         entry = report["metrics"][name]
         assert entry["value"] is None and "needs --gt" in entry["notes"][0]
+    assert report["info"]["counts"]["scored"] == 0  # nothing decoded: no metric could run
     ref = score_folders(folders["pred"], ref=folders["gt"], metrics=["fid"], metric_kwargs=FAST)
     assert ref["metrics"]["fid"]["value"] is not None
     assert "folder" in ref["metrics"]["fid"]["extra"]["reference"]

@@ -195,11 +195,12 @@ def score_folders(
     skipped = Skipped()
     items = plan_items(pred, gt, lq, lenient, skipped)
     n_scored = 0
-    for batch in iter_batches(items, batch_size or params.batch_size, params.num_workers, lenient, skipped):
+    batches = iter_batches(items, batch_size or params.batch_size, params.num_workers, lenient, skipped)
+    for batch in batches if active else ():  # nothing to decode when every metric lacks its inputs
         for metric in active.values():
             metric.update(batch)
         n_scored += len(batch.keys)
-    if n_scored == 0:
+    if n_scored == 0 and active:
         raise BenchError(f"nothing to score in {pred}: every image was skipped ({skipped.report()})")
 
     report: dict[str, Any] = {}
