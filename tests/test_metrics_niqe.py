@@ -59,7 +59,7 @@ def test_parity_with_pyiqa_on_real_faces(shared_data: Path, metric: NIQE, params
         )
     ref = pyiqa.create_metric("niqe", device="cpu", pretrained_model_path=str(tmp_path / "niqe.mat"))
     paths = []
-    for sub in ("WebPhoto-Test", "Wider-Test", "LFW-Test", "CelebChild-Test"):
+    for sub in ("WebPhoto-Test", "LFW-Test"):
         paths += list_images(shared_data / "real-lq-dev" / sub)[:1]
     paths.append(shared_data / "real-lq-dev" / "CelebA" / "164382.png")  # has flat (constant) 96² blocks
     images = [read_image(p) for p in paths]
@@ -120,25 +120,25 @@ def test_gaussian_window_and_resize_conventions(params_path: Path) -> None:
 
 
 def test_fd_niqe(shared_data: Path, tmp_path: Path) -> None:
-    paths = list_images(shared_data / "real-lq-dev" / "CelebA")[:8]
+    paths = list_images(shared_data / "real-lq-dev" / "CelebA")[:6]
     clean = to_tensor([read_image(p)[64:448:2, 64:448:2] for p in paths])  # 192² face crops
     feats = niqe_features(clean)
-    assert feats.shape == (8, 36) and torch.isfinite(feats).all()
+    assert feats.shape == (6, 36) and torch.isfinite(feats).all()
     keys = [p.stem for p in paths]
     values = []
-    for k in (1, 3, 7):  # box blur of growing size: the distance to the clean set must grow
+    for k in (3, 7):  # box blur of growing size: the distance to the clean set must grow
         blurred = torch.nn.functional.avg_pool2d(clean, k, stride=1, padding=k // 2, count_include_pad=False)
         metric = FDNIQE(reference="gt", bootstrap_reps=20)
         metric.update(Batch(keys, blurred, gt=clean))
         values.append(metric.compute())
-    assert abs(values[0].value) < 1e-6 and 0 < values[1].value < values[2].value
-    assert values[2].ci95 is not None and values[2].n == 8
+    assert 0 < values[0].value < values[1].value
+    assert values[1].ci95 is not None and values[1].n == 6
     for i, key in enumerate(keys):  # the same reference as a folder gives the same number
         write_image(
             tmp_path / f"{key}.png", (clean[i].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         )
     by_dir = FDNIQE(ref_dir=tmp_path, bootstrap_reps=0)
-    by_dir.update(Batch(keys, torch.nn.functional.avg_pool2d(clean, 7, 1, 3, count_include_pad=False)))
-    assert by_dir.compute().value == pytest.approx(values[2].value, rel=1e-6)
+    by_dir.update(Batch(keys, clean))  # the clean set against itself (through PNG files): zero
+    assert abs(by_dir.compute().value) < 1e-6
     with pytest.raises(BenchError, match="reference"):
         FDNIQE().update(Batch(keys[:1], clean[:1]))

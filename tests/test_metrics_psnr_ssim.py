@@ -21,7 +21,7 @@ def basicsr(tmp_path_factory: pytest.TempPathFactory):
     return load_reference(download_sdist(tmp_path_factory.mktemp("basicsr")))
 
 
-def _pairs(shared_data: Path, n: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
+def _pairs(shared_data: Path, n: int = 2) -> list[tuple[np.ndarray, np.ndarray]]:
     """Real faces vs a JPEG-like degraded copy (blur + noise, rounded to uint8), plus the TID2013 pairs."""
     rng = np.random.default_rng(0)
     out = []
