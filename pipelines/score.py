@@ -32,7 +32,15 @@ def main(args: argparse.Namespace) -> None:
     ref_stats = gt_stats_file(pipe.out, args.set) if test_set.has_gt else ref_dir / "fid_stats.npz"
     pred = restored_dir(pipe.out, args.set, args.method)
     result = score_restored(
-        pred, test_set.lq_dir, test_set.gt_dir, metrics, ev.eval_size, ref_stats, ev.batch_size, score
+        pred,
+        test_set.lq_dir,
+        test_set.gt_dir,
+        metrics,
+        ev.eval_size,
+        ref_stats,
+        ev.batch_size,
+        score,
+        load_section("face_metrics").metric_kwargs(),
     )
     result["run"] = {
         "set": args.set,

@@ -60,6 +60,7 @@ def score_restored(
     ref_stats: Path | None = None,
     batch_size: int = 16,
     score_params: Any = None,
+    metric_kwargs: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Score ``pred_dir`` (with GT when given, else against the LQ input and a reference set).
 
@@ -82,6 +83,7 @@ def score_restored(
             metrics=list(metrics),
             batch_size=batch_size,
             params=score_params,
+            metric_kwargs=metric_kwargs,
             per_image=per_image,
         )
     result["info"]["folders"] = {
