@@ -4,7 +4,14 @@ Public API: :func:`get_weight_path`, :func:`fetch`, :func:`cache_dir`, :class:`W
 :func:`register_weight`, the sources :class:`PackageSource` / :class:`UrlSource`, and ``WEIGHTS``.
 """
 
-from flipnet_bench.weights.manager import cache_dir, cached_path, fetch, get_spec, get_weight_path, sha256_file
+from flipnet_bench.weights.manager import (
+    cache_dir,
+    cached_path,
+    fetch,
+    get_spec,
+    get_weight_path,
+    sha256_file,
+)
 from flipnet_bench.weights.sources import PackageSource, UrlSource
 from flipnet_bench.weights.spec import Source, WeightSpec
 from flipnet_bench.weights.specs import WEIGHTS, all_specs, register_weight

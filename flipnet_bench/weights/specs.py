@@ -101,12 +101,24 @@ register_weight(
     )
 )
 for _name, _file, _sha, _what in (
-    ("dlib_face_recognition_v1", "dlib_face_recognition_resnet_model_v1.dat",
-     "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30", "dlib 128-d face embedding ResNet"),
-    ("dlib_shape_predictor_5", "shape_predictor_5_face_landmarks.dat",
-     "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888", "dlib 5-point face landmarks"),
-    ("dlib_shape_predictor_68", "shape_predictor_68_face_landmarks.dat",
-     "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f", "dlib 68-point landmarks"),
+    (
+        "dlib_face_recognition_v1",
+        "dlib_face_recognition_resnet_model_v1.dat",
+        "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+        "dlib 128-d face embedding ResNet",
+    ),
+    (
+        "dlib_shape_predictor_5",
+        "shape_predictor_5_face_landmarks.dat",
+        "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
+        "dlib 5-point face landmarks",
+    ),
+    (
+        "dlib_shape_predictor_68",
+        "shape_predictor_68_face_landmarks.dat",
+        "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f",
+        "dlib 68-point landmarks",
+    ),
 ):
     register_weight(
         WeightSpec(
@@ -116,10 +128,18 @@ for _name, _file, _sha, _what in (
         )
     )  # fmt: skip
 for _name, _file, _key, _what in (
-    ("arcface_resnet18_vqfr", "resnet18_110.pth", "face_metrics.arcface_resnet18_path",
-     "ArcFace ResNet-18 on 128x128 grayscale (VQFR/PMRF 'Deg.')"),
-    ("awing_landmarks", "awing_wflw.pt", "face_metrics.awing_path",
-     "landmark model as TorchScript: (N,3,S,S) in [0,1] -> (N,K,2) pixels (e.g. AWing WFLW)"),
+    (
+        "arcface_resnet18_vqfr",
+        "resnet18_110.pth",
+        "face_metrics.arcface_resnet18_path",
+        "ArcFace ResNet-18 on 128x128 grayscale (VQFR/PMRF 'Deg.')",
+    ),
+    (
+        "awing_landmarks",
+        "awing_wflw.pt",
+        "face_metrics.awing_path",
+        "landmark model as TorchScript: (N,3,S,S) in [0,1] -> (N,K,2) pixels (e.g. AWing WFLW)",
+    ),
 ):
     register_weight(
         WeightSpec(
