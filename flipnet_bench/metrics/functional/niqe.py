@@ -18,6 +18,7 @@ smaller images raise :class:`NIQESizeError` instead of returning NaN.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -56,11 +57,29 @@ def mscn(y: torch.Tensor) -> torch.Tensor:
     return (y - mu) / (sigma + 1)
 
 
+@functools.lru_cache(maxsize=4)
 def _alpha_grid(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Candidate shapes α (float32 grid values, as pyiqa) and the ratio ρ(α) = Γ(2/α)² / (Γ(1/α) Γ(3/α))."""
+    """Candidate shapes α (float32 grid values, as pyiqa) and the ratio ρ(α) = Γ(2/α)² / (Γ(1/α) Γ(3/α)).
+
+    ρ is strictly increasing on the grid (smallest step 1.7e-6), which :func:`_nearest` relies on.
+    """
     gam = torch.arange(0.2, 10 + 0.001, 0.001, dtype=torch.float32).to(torch.float64).to(device)
     ratio = torch.exp(2 * torch.lgamma(2 / gam) - torch.lgamma(1 / gam) - torch.lgamma(3 / gam))
+    if not bool((ratio.diff() > 0).all()):
+        raise AssertionError("NIQE's ρ(α) grid is not increasing on this platform")
     return gam, ratio
+
+
+def _nearest(ratio: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+    """``argmin_j |ratio_j - r|`` per entry of ``r`` (first index on ties, 0 for NaN), by bisection.
+
+    Equal to the brute-force argmin for an increasing ``ratio`` (same float64 distances compared), without
+    the (blocks × 9801) matrix that dominated NIQE's run time.
+    """
+    i = torch.searchsorted(ratio, r.contiguous()).clamp(1, len(ratio) - 1)
+    lo = i - 1
+    idx = torch.where((ratio[lo] - r).abs() <= (ratio[i] - r).abs(), lo, i)
+    return torch.where(torch.isnan(r), torch.zeros_like(idx), idx)
 
 
 def aggd_fit(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -76,7 +95,7 @@ def aggd_fit(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]
     r_hat = x.abs().mean(1) ** 2 / (x * x).mean(1)
     r_norm = r_hat * (gamma_hat**3 + 1) * (gamma_hat + 1) / (gamma_hat**2 + 1) ** 2
     gam, ratio = _alpha_grid(x.device)
-    alpha = gam[(ratio[None, :] - r_norm[:, None]).abs().argmin(1)]
+    alpha = gam[_nearest(ratio, r_norm)]
     scale = torch.exp(torch.lgamma(1 / alpha) - torch.lgamma(3 / alpha)).sqrt()
     return alpha, left * scale, right * scale
 
