@@ -143,9 +143,16 @@ class FrechetToReference:
     def __init__(self, mu: np.ndarray, sigma: np.ndarray) -> None:
         self.mu = np.asarray(mu, np.float64)
         sigma = np.asarray(sigma, np.float64)
-        evals, evecs = np.linalg.eigh((sigma + sigma.T) / 2)
-        self.root = (evecs * np.sqrt(np.clip(evals, 0, None))) @ evecs.T
+        self.sigma = (sigma + sigma.T) / 2
+        self._root: np.ndarray | None = None  # only needed when n > D (helper F: no D×D eigh per call)
         self.trace = float(np.trace(sigma))
+
+    @property
+    def root(self) -> np.ndarray:
+        if self._root is None:
+            evals, evecs = np.linalg.eigh(self.sigma)
+            self._root = (evecs * np.sqrt(np.clip(evals, 0, None))) @ evecs.T
+        return self._root
 
     def distance(self, features: np.ndarray) -> float:
         feats = np.asarray(features, np.float64)
@@ -153,8 +160,12 @@ class FrechetToReference:
         if n < 2:
             raise BenchError(f"Fréchet distance needs at least 2 feature vectors, got {n}")
         mean = feats.mean(0)
-        centred = (feats - mean) @ self.root / np.sqrt(n - 1)
-        small = centred @ centred.T if n <= centred.shape[1] else centred.T @ centred
+        if n <= feats.shape[1]:  # X_c S X_cᵀ/(n-1) has the non-zero eigenvalues of R S_x R: no sqrt(S) needed
+            centred = feats - mean
+            small = centred @ self.sigma @ centred.T / (n - 1)
+        else:
+            centred = (feats - mean) @ self.root / np.sqrt(n - 1)
+            small = centred.T @ centred
         eig = np.clip(np.linalg.eigvalsh(small), 0, None)
         diff = mean - self.mu
         trace_x = float(((feats - mean) ** 2).sum() / (n - 1))
