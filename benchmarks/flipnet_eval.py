@@ -77,9 +77,7 @@ def realism(args: argparse.Namespace, name: str, outs: list[torch.Tensor], stems
     resize_folder(work / "synth" / name, work / "synth_eval" / name, args.eval_size)
     scores = {}
     for real in sorted(p for p in args.real_lq.iterdir() if p.is_dir()):
-        ref = work / "real_eval" / real.name
-        if not ref.is_dir():
-            resize_folder(real, ref, args.eval_size)
+        ref = resize_folder(real, work / "real_eval" / name / real.name, args.eval_size)
         rep = score_folders(work / "synth_eval" / name, ref=ref, metrics=["fd_niqe", "fid"])
         scores[real.name] = {"fd_niqe": value(rep, "fd_niqe"), "fid": value(rep, "fid")}
     return scores
@@ -99,27 +97,31 @@ def baseline(args: argparse.Namespace, results: dict) -> None:
 def flipnet(args: argparse.Namespace, results: dict) -> None:
     """FLIPNET restoration (DPM and DDIM) and degradation mode, scored like the baseline."""
     hq, lq, stems = prepare(args)
-    work, n = args.work, len(stems)
-    dpm = FlipnetRestorer(checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps)
+    work, n, tag = args.work, len(stems), args.tag
+    dpm = FlipnetRestorer(
+        checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps, strength=args.strength
+    )
     restored, sec = timed(dpm.restore, lq, stems, args.seed)
-    write_set(work / "restored_dpm", restored, stems)
-    rep = score_restored(work / "restored_dpm", work / "lq", work / "hq", METRICS, args.eval_size)
-    results["restore_flipnet"] = {m: value(rep, m) for m in METRICS}
-    results["restore_flipnet"]["sec_per_image"] = sec / n
-    grid([[lq[i], restored[i], hq[i]] for i in range(min(8, n))], args.docs / "flipnet_restore.png")
+    write_set(work / ("restored_dpm" + tag), restored, stems)
+    rep = score_restored(work / ("restored_dpm" + tag), work / "lq", work / "hq", METRICS, args.eval_size)
+    results["restore_flipnet" + tag] = {m: value(rep, m) for m in METRICS}
+    results["restore_flipnet" + tag]["sec_per_image"] = sec / n
+    grid([[lq[i], restored[i], hq[i]] for i in range(min(8, n))], args.docs / f"flipnet_restore{tag}.png")
 
     m = min(args.ddim_n, n)
-    ddim = FlipnetRestorer(checkpoint=args.checkpoint, scheduler="ddim", steps=args.ddim_steps)
+    ddim = FlipnetRestorer(
+        checkpoint=args.checkpoint, scheduler="ddim", steps=args.ddim_steps, strength=args.strength
+    )
     restored_ddim, sec_ddim = timed(ddim.restore, lq[:m], stems[:m], args.seed)
     _, sec_dpm_m = timed(dpm.restore, lq[:m], stems[:m], args.seed)
-    write_set(work / "restored_ddim", restored_ddim, stems[:m])
-    write_set(work / "restored_dpm_subset", restored[:m], stems[:m])
+    write_set(work / ("restored_ddim" + tag), restored_ddim, stems[:m])
+    write_set(work / ("restored_dpm_subset" + tag), restored[:m], stems[:m])
     lp = {}
     for name in ("restored_ddim", "restored_dpm_subset"):
         lp[name] = value(
-            score_restored(work / name, work / "lq", work / "hq", ["lpips"], args.eval_size), "lpips"
+            score_restored(work / (name + tag), work / "lq", work / "hq", ["lpips"], args.eval_size), "lpips"
         )
-    results["dpm_vs_ddim"] = {
+    results["dpm_vs_ddim" + tag] = {
         "n": m,
         "dpm_steps": args.dpm_steps,
         "ddim_steps": args.ddim_steps,
@@ -129,11 +131,13 @@ def flipnet(args: argparse.Namespace, results: dict) -> None:
         "lpips_ddim": lp["restored_ddim"],
     }
 
-    flip = FlipnetDegradation(checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps)
+    flip = FlipnetDegradation(
+        checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps, strength=args.strength
+    )
     idx = list(range(n))
     outs = [flip(hq, idx, variant_seed(args.seed, k))[0] for k in range(args.k)]
-    grid([[hq[i], *[o[i] for o in outs]] for i in range(min(8, n))], args.docs / "flipnet_degrade.png")
-    results["realism_flipnet"] = realism(args, "flipnet", outs, stems)
+    grid([[hq[i], *[o[i] for o in outs]] for i in range(min(8, n))], args.docs / f"flipnet_degrade{tag}.png")
+    results["realism_flipnet" + tag] = realism(args, "flipnet" + tag, outs, stems)
 
 
 METRICS = ["lpips", "psnr", "ids_dlib"]
@@ -167,6 +171,8 @@ def main() -> None:
     ap.add_argument("--ddim-n", type=int, default=8)
     ap.add_argument("--eval-size", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--strength", type=float, default=1.0, help="sampling strength (1 = from pure noise)")
+    ap.add_argument("--tag", default="", help="suffix of the result keys and grid names (compare settings)")
     ap.add_argument("--docs", type=Path, default=Path("docs"))
     args = ap.parse_args()
     path = args.work / "results.json"
@@ -178,9 +184,13 @@ def main() -> None:
         prior_samples(args, results)
     else:
         results["checkpoint"] = args.checkpoint
+        results["strength" + args.tag] = args.strength
         flipnet(args, results)
-    write_json(path, results)
-    print(json.dumps(results, indent=2))
+    latest = (
+        json.loads(path.read_text()) if path.is_file() else {}
+    )  # another phase may have finished meanwhile
+    write_json(path, {**latest, **results})
+    print(json.dumps({**latest, **results}, indent=2))
 
 
 if __name__ == "__main__":

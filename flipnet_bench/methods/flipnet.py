@@ -43,6 +43,7 @@ class _FlipnetSampler:
         batch_size: int | None,
         device: str | None,
         params: str | None,
+        strength: float | None,
     ) -> None:
         from flipnet_bench.models.flipnet.checkpoint import load_flipnet
 
@@ -51,6 +52,7 @@ class _FlipnetSampler:
         self.scheduler = scheduler or p.scheduler
         self.steps = int(steps or p.sample_steps)
         self.batch_size = int(batch_size or p.sample_batch_size)
+        self.strength = float(strength if strength is not None else p.sample_strength)
         if self.scheduler not in ("ddim", "dpm"):
             raise BenchError(f"flipnet scheduler must be 'ddim' or 'dpm', got {self.scheduler!r}")
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -69,12 +71,14 @@ class _FlipnetSampler:
                     generators[i : i + self.batch_size],
                     self.scheduler,
                     self.steps,
+                    strength=self.strength,
                 )
             )
         return torch.cat(outs).to(images.dtype)
 
     def describe(self) -> dict[str, Any]:
-        return {"checkpoint": self.checkpoint, "scheduler": self.scheduler, "steps": self.steps}
+        return {"checkpoint": self.checkpoint, "scheduler": self.scheduler, "steps": self.steps,
+                "strength": self.strength}  # fmt: skip
 
 
 @METHODS.register("flipnet")
@@ -92,8 +96,9 @@ class FlipnetRestorer(Method):
         batch_size: int | None = None,
         device: str | None = None,
         params: str | None = None,
+        strength: float | None = None,
     ) -> None:
-        self.sampler = _FlipnetSampler(checkpoint, scheduler, steps, batch_size, device, params)
+        self.sampler = _FlipnetSampler(checkpoint, scheduler, steps, batch_size, device, params, strength)
 
     def restore(self, lq: torch.Tensor, keys: list[str], seed: int) -> torch.Tensor:
         gens = [item_generator(seed, "restore", key) for key in keys]
@@ -116,8 +121,9 @@ class FlipnetDegradation(Degradation):
         batch_size: int | None = None,
         device: str | None = None,
         params: str | None = None,
+        strength: float | None = None,
     ) -> None:
-        self.sampler = _FlipnetSampler(checkpoint, scheduler, steps, batch_size, device, params)
+        self.sampler = _FlipnetSampler(checkpoint, scheduler, steps, batch_size, device, params, strength)
 
     def __call__(
         self, hq: torch.Tensor, indices: Sequence[int], seed: int

@@ -65,6 +65,8 @@ class FlipnetParams:
     scheduler: Literal["ddim", "dpm"] = "dpm"
     sample_steps: int = 20
     sample_batch_size: int = 16
+    #: 1 = sample from pure noise; < 1 = start from the condition noised to this fraction of the schedule.
+    sample_strength: float = 1.0
     embedding: EmbeddingParams = field(default_factory=EmbeddingParams)
 
     def __post_init__(self) -> None:
@@ -77,3 +79,4 @@ class FlipnetParams:
         check_range("flipnet.real_pairs_prob", self.real_pairs_prob, 0.0, 1.0)
         check_range("flipnet.sample_steps", self.sample_steps, 1, 1000)
         check_range("flipnet.sample_batch_size", self.sample_batch_size, 1, 4096)
+        check_range("flipnet.sample_strength", self.sample_strength, 0.01, 1.0)

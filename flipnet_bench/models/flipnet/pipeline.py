@@ -30,7 +30,13 @@ def make_scheduler(prior: DiffusionPrior, name: str, steps: int):
     if name == "ddim":
         sched = DDIMScheduler.from_config(base)
     elif name == "dpm":
-        sched = DPMSolverMultistepScheduler.from_config(base, algorithm_type="dpmsolver++", solver_order=2)
+        # Pixel space: the cosine schedule's first steps have alpha ≈ 0, where DPM-Solver++'s data prediction
+        # x0 = (x - σε)/α explodes and the multistep update diverges (measured: saturated noise); dynamic
+        # thresholding of x0 into [-1, 1] (Imagen's fix, built into diffusers) makes it match DDIM.
+        sched = DPMSolverMultistepScheduler.from_config(
+            base, algorithm_type="dpmsolver++", solver_order=2,
+            thresholding=prior.config.space == "pixel", sample_max_value=1.0,
+        )  # fmt: skip
     else:
         raise BenchError(f"unknown sampling scheduler {name!r}; choose 'ddim' or 'dpm'")
     if steps < 1:
@@ -67,21 +73,35 @@ def flip_sample(
     scheduler: str = "dpm",
     steps: int = 20,
     progress: bool = False,
+    strength: float = 1.0,
 ) -> torch.Tensor:
-    """Sample the target stream given condition images (N×3×H×W in [0, 1]); returns N×3×H×W in [0, 1]."""
+    """Sample the target stream given condition images (N×3×H×W in [0, 1]); returns N×3×H×W in [0, 1].
+
+    ``strength`` < 1 starts the target at the condition image noised to the ``strength`` fraction of the
+    schedule (SDEdit-style) and runs only the remaining steps; 1 (default) starts from pure noise.
+    """
     if len(generators) != cond.shape[0]:
         raise ValueError("one generator per image is required")
+    if not 0.0 < strength <= 1.0:
+        raise BenchError(f"sampling strength must be in (0, 1], got {strength}")
     prior = model.prior
     device = next(model.parameters()).device
     size = tuple(cond.shape[-2:])
     cond_m = to_model_resolution(prior, cond).to(device)
     sched = make_scheduler(prior, scheduler, steps)
     shape = prior.sample_shape
-    x = _noise(shape, generators).to(device) * sched.init_noise_sigma
+    noise = _noise(shape, generators).to(device)
     cond_noise = _noise(shape, generators).to(device)
     x0_c = prior.encode(cond_m)
     context = model.context(cond_m, mode)
-    for t in tqdm(sched.timesteps, desc="sampling", leave=False, disable=not progress):
+    timesteps = sched.timesteps
+    if strength < 1.0:
+        timesteps = timesteps[min(int(round(len(timesteps) * (1 - strength))), len(timesteps) - 1) :]
+        t0 = torch.full((noise.shape[0],), int(timesteps[0]), dtype=torch.long, device=device)
+        x = sched.add_noise(x0_c, noise, t0)
+    else:
+        x = noise * sched.init_noise_sigma
+    for t in tqdm(timesteps, desc="sampling", leave=False, disable=not progress):
         tt = torch.full((x.shape[0],), int(t), dtype=torch.long, device=device)
         xt_c = sched.add_noise(x0_c, cond_noise, tt)
         eps, _ = model.eps_pair(sched.scale_model_input(x, t), xt_c, tt, context)
