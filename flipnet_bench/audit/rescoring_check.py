@@ -67,14 +67,15 @@ def _consistency(
 
 
 def _rescore(ctx: AuditContext, alias: str, method: str, metrics: list[str]) -> dict[str, float]:
-    """Score the stored images exactly as ``pipelines/score.py`` does, with only ``metrics``."""
+    """Score the stored images exactly as ``pipelines/score.py`` does (same call, same params), with only
+    ``metrics``. Keep the two in step when the score stage changes."""
     from flipnet_bench.report.evaluate import numbers_only, score_restored
-    from flipnet_bench.report.layout import reference_dir, resolve_set, restored_dir
+    from flipnet_bench.report.layout import gt_stats_file, reference_dir, resolve_set, restored_dir
 
     pipe, ev = ctx.params("pipeline"), ctx.params("evaluate")
     test_set = resolve_set(alias, pipe.sets, ctx.params("data"))
     out = Path(pipe.out)
-    ref_stats = None if test_set.has_gt else reference_dir(out) / "fid_stats.npz"
+    ref_stats = gt_stats_file(out, alias) if test_set.has_gt else reference_dir(out) / "fid_stats.npz"
     result = score_restored(
         restored_dir(out, alias, method),
         test_set.lq_dir,
@@ -83,6 +84,8 @@ def _rescore(ctx: AuditContext, alias: str, method: str, metrics: list[str]) -> 
         ev.eval_size,
         ref_stats,
         ev.batch_size,
+        ctx.params("score"),
+        ctx.params("face_metrics").metric_kwargs(),
     )
     return numbers_only(result)
 
