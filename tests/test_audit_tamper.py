@@ -187,3 +187,21 @@ def test_synthetic_pairs_are_audited_too(ws) -> None:
     # the identity outputs were made from the original LQ image, so re-running it no longer matches them
     assert found[f"determinism: restore {SET}/identity"][0].startswith(f"{RESTORED}/face00.png")
     assert len(found) == 2
+
+
+def test_tampered_per_image_value_fails_sampled_rescoring(ws, monkeypatch) -> None:
+    """Per-image metrics are re-scored on the sampled images and compared with scores.json's per-image
+    values (psnr stands in for the backbone metrics, which need weights this workspace does not have)."""
+    from flipnet_bench.audit import rescoring_check
+
+    monkeypatch.setattr(rescoring_check, "WHOLE_SET", ())
+    monkeypatch.setattr(rescoring_check, "DEFAULT_SAMPLED", ("psnr",))
+    assert audit(ws, ["rescoring"]).ok
+    full = ws / f"out/scores/{SET}/identity/scores.json"
+    result = json.loads(full.read_text())
+    result["per_image"]["psnr"]["face02"] += 1.0
+    full.write_text(json.dumps(result))
+    items = failures(audit(ws, ["rescoring"]))[f"rescoring: {SET}/identity"]
+    assert len(items) == 1 and items[0].startswith(
+        f"out/scores/{SET}/identity/scores.json per_image.psnr: face02"
+    )
