@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,6 +229,9 @@ def train_restorer(hq_dir: str | Path, out_dir: str | Path, cfg: RestorerTrainCo
     meta = {**_jsonable(asdict(cfg)), "fingerprint": fingerprint, "hq_dir": str(hq_dir)}
     write_json(out / "config.json", meta)
     write_json(out / "train_log.json", {"l1_per_step": losses})
+    # The resume state is only for interruptions; torch.save'd optimizer bytes are not reproducible, and a
+    # finished folder must be (DVC hashes it), so it goes once the final weights are written.
+    shutil.rmtree(out / "state", ignore_errors=True)
     return out / "model.safetensors"
 
 
