@@ -21,7 +21,7 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_open
 
 PARTS = ("hq", "real-lq", "real-pairs", "attribution")
-LFW_COUNT = 1200  # as many LFW faces as keep data/default under 20 MB (see docs/sections/data.md)
+LFW_COUNT = 1200  # as many LFW faces as keep data/default under 20 MB (see the Data section of README.md)
 
 
 def _swap_in(tmp: Path, final: Path) -> None:
@@ -48,7 +48,7 @@ def write_attribution(shared: Path, out: Path, lfw_count: int) -> None:
     )
     text = (
         "# Attribution of the bundled default data\n\n"
-        "`data/default` is a small derived subset (aligned and resized, see docs/sections/data.md) of the\n"
+        "`data/default` is a small derived subset (aligned and resized, see the Data section of README.md) of the\n"
         "following collections; their licences and attributions apply to the derived files.\n\n"
         f"- `hq/` — aligned 128² faces from `hq-webmorph` (all 344) and {lfw_count} of `lfw-train`.\n"
         "- `real-lq/` — 16 images per set from `real-lq-dev`, downscaled 512→128.\n"
