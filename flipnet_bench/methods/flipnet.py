@@ -63,17 +63,19 @@ class _FlipnetSampler:
 
         outs = []
         for i in range(0, images.shape[0], self.batch_size):
-            outs.append(
-                flip_sample(
-                    self.model,
-                    images[i : i + self.batch_size],
-                    mode,
-                    generators[i : i + self.batch_size],
-                    self.scheduler,
-                    self.steps,
-                    strength=self.strength,
-                )
+            chunk, gens = images[i : i + self.batch_size], generators[i : i + self.batch_size]
+            n = chunk.shape[0]
+            if n < self.batch_size:
+                # CPU kernels pick other code paths for small batches (±1 gray level in a few pixels), so
+                # every image is sampled in a batch of exactly ``batch_size``: pad with copies of the first
+                # image and throw-away generators. Outputs then never depend on how callers batch.
+                pad = self.batch_size - n
+                chunk = torch.cat([chunk, chunk[:1].expand(pad, -1, -1, -1)])
+                gens = list(gens) + [torch.Generator().manual_seed(0) for _ in range(pad)]
+            out = flip_sample(
+                self.model, chunk, mode, gens, self.scheduler, self.steps, strength=self.strength
             )
+            outs.append(out[:n])
         return torch.cat(outs).to(images.dtype)
 
     def describe(self) -> dict[str, Any]:
