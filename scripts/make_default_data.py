@@ -48,8 +48,8 @@ def write_attribution(shared: Path, out: Path, lfw_count: int) -> None:
     )
     text = (
         "# Attribution of the bundled default data\n\n"
-        "`data/default` is a small derived subset (aligned and resized, see the Data section of README.md) of the\n"
-        "following collections; their licences and attributions apply to the derived files.\n\n"
+        "`data/default` is a small derived subset (aligned and resized, see the Data section of README.md)\n"
+        "of the following collections; their licences and attributions apply to the derived files.\n\n"
         f"- `hq/` — aligned 128² faces from `hq-webmorph` (all 344) and {lfw_count} of `lfw-train`.\n"
         "- `real-lq/` — 16 images per set from `real-lq-dev`, downscaled 512→128.\n"
         "- `real-pairs/` — centre 128² crops of pairs from `real-pairs` (`pairs.csv` keeps provenance).\n\n"

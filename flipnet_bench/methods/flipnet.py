@@ -66,9 +66,9 @@ class _FlipnetSampler:
             chunk, gens = images[i : i + self.batch_size], generators[i : i + self.batch_size]
             n = chunk.shape[0]
             if n < self.batch_size:
-                # CPU kernels pick other code paths for small batches (±1 gray level in a few pixels), so
-                # every image is sampled in a batch of exactly ``batch_size``: pad with copies of the first
-                # image and throw-away generators. Outputs then never depend on how callers batch.
+                # CPU kernels pick other code paths for small batches, so every image is sampled in a batch
+                # of exactly ``batch_size`` (padded with copies and throw-away generators). This removes the
+                # batch-size effect; a ±1 gray level effect of the batch's other images remains (see README).
                 pad = self.batch_size - n
                 chunk = torch.cat([chunk, chunk[:1].expand(pad, -1, -1, -1)])
                 gens = list(gens) + [torch.Generator().manual_seed(0) for _ in range(pad)]
