@@ -99,7 +99,11 @@ def flipnet(args: argparse.Namespace, results: dict) -> None:
     hq, lq, stems = prepare(args)
     work, n, tag = args.work, len(stems), args.tag
     dpm = FlipnetRestorer(
-        checkpoint=args.checkpoint, scheduler="dpm", steps=args.dpm_steps, strength=args.strength
+        checkpoint=args.checkpoint,
+        scheduler="dpm",
+        steps=args.dpm_steps,
+        strength=args.strength,
+        samples=args.samples,
     )
     restored, sec = timed(dpm.restore, lq, stems, args.seed)
     write_set(work / ("restored_dpm" + tag), restored, stems)
@@ -110,7 +114,11 @@ def flipnet(args: argparse.Namespace, results: dict) -> None:
 
     m = min(args.ddim_n, n)
     ddim = FlipnetRestorer(
-        checkpoint=args.checkpoint, scheduler="ddim", steps=args.ddim_steps, strength=args.strength
+        checkpoint=args.checkpoint,
+        scheduler="ddim",
+        steps=args.ddim_steps,
+        strength=args.strength,
+        samples=args.samples,
     )
     restored_ddim, sec_ddim = timed(ddim.restore, lq[:m], stems[:m], args.seed)
     _, sec_dpm_m = timed(dpm.restore, lq[:m], stems[:m], args.seed)
@@ -172,6 +180,7 @@ def main() -> None:
     ap.add_argument("--eval-size", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--strength", type=float, default=1.0, help="sampling strength (1 = from pure noise)")
+    ap.add_argument("--samples", type=int, default=1, help="restoration = mean of this many samples")
     ap.add_argument("--tag", default="", help="suffix of the result keys and grid names (compare settings)")
     ap.add_argument("--docs", type=Path, default=Path("docs"))
     args = ap.parse_args()
@@ -185,6 +194,7 @@ def main() -> None:
     else:
         results["checkpoint"] = args.checkpoint
         results["strength" + args.tag] = args.strength
+        results["samples" + args.tag] = args.samples
         flipnet(args, results)
     latest = (
         json.loads(path.read_text()) if path.is_file() else {}

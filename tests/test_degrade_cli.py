@@ -66,11 +66,12 @@ def test_writes_lq_with_same_stems_and_metadata(hq_dir: Path, tmp_path: Path) ->
 
 
 def test_rerun_is_byte_identical_for_any_batch_size_and_resumes(hq_dir: Path, tmp_path: Path) -> None:
-    first, second = tmp_path / "a", tmp_path / "b"
+    first, second, third = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     _run("--hq", hq_dir, "--out", first, "--seed", 9, "--batch-size", 3)
-    _run("--hq", hq_dir, "--out", second, "--seed", 9, "--batch-size", 1)
+    _run("--hq", hq_dir, "--out", second, "--seed", 9, "--batch-size", 1, "--io-workers", 0)
+    _run("--hq", hq_dir, "--out", third, "--seed", 9, "--batch-size", 2, "--io-workers", 3)
     reference = _files(first)
-    assert _files(second) == reference
+    assert _files(second) == reference and _files(third) == reference
     (first / "face5.png").unlink()
     (first / "metadata.parquet").unlink()
     before = (first / "face1.png").stat().st_mtime_ns

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from flipnet_bench.cli import main
+from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, read_image, write_image
 
 PARAMS = """\
@@ -69,3 +71,20 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.Capt
     code = main(["restore", "--method", "flipnet", "--lq", str(tmp_path / "lq"), "--out", str(tmp_path / "o"),
                  "--checkpoint", str(tmp_path / "nope")])  # fmt: skip
     assert code == 2 and "no FLIPNET checkpoint" in capsys.readouterr().err
+
+
+def test_restoration_averages_independent_samples(trained: Path):
+    from flipnet_bench.io import to_tensor
+    from flipnet_bench.methods.flipnet import FlipnetRestorer
+
+    params = str(trained / "params.yaml")
+    lq = to_tensor([read_image(p) for p in list_images(trained / "reallq")])
+    keys = [f"img{i}" for i in range(len(lq))]
+    single = FlipnetRestorer(params=params, samples=1).restore(lq, keys, seed=4)
+    mean2 = FlipnetRestorer(params=params, samples=2).restore(lq, keys, seed=4)
+    # sample 0 of a K-sample restoration is the plain single sample, so K = 2 differs from it by sample 1
+    other = 2 * mean2 - single
+    assert not torch.allclose(other, single, atol=1e-3)
+    assert torch.allclose((single + other) / 2, mean2, atol=1e-6)
+    with pytest.raises(BenchError, match="restore_samples"):
+        FlipnetRestorer(params=params, samples=0)

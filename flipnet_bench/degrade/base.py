@@ -44,12 +44,23 @@ def check_batch(hq: torch.Tensor, indices: Sequence[int]) -> None:
     if len(indices) != hq.shape[0]:
         raise BenchError(f"got {hq.shape[0]} images but {len(indices)} indices; pass one index per image")
     if hq.numel():
-        low, high = torch.aminmax(hq.detach())  # one pass; NaN makes both comparisons fail
+        # One pass, over a view whose memory is contiguous (to_tensor's batches are channels-last in memory;
+        # min/max do not care about element order, and a strided walk costs ~6× more). NaN fails both tests.
+        low, high = torch.aminmax(_dense_view(hq.detach()))
         if not (bool(low >= -1e-6) and bool(high <= 1 + 1e-6)):
             raise BenchError(
                 f"degradation input must be finite and in [0, 1], got values in [{float(low)}, "
                 f"{float(high)}] (convert uint8 images with flipnet_bench.io.to_tensor)"
             )
+
+
+def _dense_view(t: torch.Tensor) -> torch.Tensor:
+    """``t`` itself, or a permuted view of it that is contiguous in memory when one exists (NHWC, CHW...)."""
+    if t.is_contiguous():
+        return t
+    order = sorted(range(t.ndim), key=lambda d: t.stride(d), reverse=True)
+    view = t.permute(*order)
+    return view if view.is_contiguous() else t
 
 
 @contextlib.contextmanager
@@ -110,7 +121,7 @@ class SampledDegradation(Degradation):
         if len(params_list) != hq.shape[0]:
             raise BenchError(f"got {hq.shape[0]} images but {len(params_list)} parameter sets")
         src = hq.detach().to("cpu", torch.float32)
-        out = torch.empty_like(src)
+        out = torch.empty(src.shape, dtype=torch.float32)  # NCHW-contiguous, whatever the input's layout
         with single_threaded():
             for n, params in enumerate(params_list):
                 out[n] = self.apply_one(src[n].contiguous(), params)

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         pairs=args.pairs,
         lenient=args.lenient,
         progress=not args.quiet,
+        io_workers=args.io_workers,
     )
     print(
         f"degrade: {summary['outputs']} LQ files in {args.out} ({summary['written']} written now, "
@@ -77,6 +78,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--params", help="read defaults from this params.yaml's degrade: section")
     p.add_argument(
         "--lenient", action="store_true", help="skip (and list) unreadable inputs instead of failing"
+    )
+    p.add_argument(
+        "--io-workers",
+        type=int,
+        help="threads decoding/encoding images beside the model (default: one "
+        "per core, at most 4; 0 = none); the output bytes do not depend on it",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -99,15 +99,27 @@ class FlipnetRestorer(Method):
         device: str | None = None,
         params: str | None = None,
         strength: float | None = None,
+        samples: int | None = None,
     ) -> None:
         self.sampler = _FlipnetSampler(checkpoint, scheduler, steps, batch_size, device, params, strength)
+        self.samples = int(samples if samples is not None else _defaults(params).restore_samples)
+        if self.samples < 1:
+            raise BenchError(
+                f"flipnet: restore_samples (option samples) must be at least 1, got {self.samples}"
+            )
 
     def restore(self, lq: torch.Tensor, keys: list[str], seed: int) -> torch.Tensor:
-        gens = [item_generator(seed, "restore", key) for key in keys]
-        return self.sampler.sample(lq, RESTORE, gens)
+        """The mean of ``samples`` posterior samples; sample k of an image uses its own generator, seeded
+        from (seed, key, k) — sample 0 from (seed, key), so ``samples: 1`` is the plain single sample."""
+        total = torch.zeros_like(lq, dtype=torch.float32)
+        for k in range(self.samples):
+            extra = () if k == 0 else (k,)
+            gens = [item_generator(seed, "restore", key, *extra) for key in keys]
+            total += self.sampler.sample(lq, RESTORE, gens).float()
+        return (total / self.samples).to(lq.dtype)
 
     def describe(self) -> dict[str, Any]:
-        return {"method": self.name, **self.sampler.describe()}
+        return {"method": self.name, **self.sampler.describe(), "samples": self.samples}
 
 
 class FlipnetDegradation(Degradation):

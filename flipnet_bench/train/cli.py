@@ -82,4 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--real-lq", nargs="*", type=Path, default=[], help="unpaired real-world LQ faces")
     f.add_argument("--out", required=True, type=Path)
     f.add_argument("--params", type=Path, default=Path("params.yaml"))
+    f.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="stop after this many seconds; the checkpoint "
+        "records the steps done and re-running the command resumes",
+    )
     f.set_defaults(func=_flipnet)

@@ -46,7 +46,8 @@ def resize_square(images: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def load_faces(folders: str | Path | list[str | Path], size: int, desc: str = "faces") -> torch.Tensor:
-    """All images of ``folders`` (recursively) as float32 N×3×size×size in [0, 1]; errors name the folder."""
+    """All images of ``folders`` (recursively) as float32 N×3×size×size in [0, 1] on the training device;
+    errors name the folder."""
     folders = [folders] if isinstance(folders, str | Path) else list(folders)
     out = []
     for folder in folders:
@@ -55,7 +56,15 @@ def load_faces(folders: str | Path | list[str | Path], size: int, desc: str = "f
             out.append(resize_square(to_tensor(read_image(path)), size))
     if not out:
         raise BenchError(f"no images found in {folders}")
-    return torch.cat(out)
+    return torch.cat(out).to(training_device())
+
+
+def training_device() -> torch.device:
+    """The device accelerate trains on (CPU here, a GPU where there is one): training data is kept there.
+    Randomness is still drawn on the CPU, so a step's random numbers do not depend on the device."""
+    from accelerate import PartialState
+
+    return PartialState().device
 
 
 def step_generator(seed: int, step: int, process: int = 0) -> torch.Generator:
@@ -74,10 +83,10 @@ def sample_batch(
     data: torch.Tensor, batch_size: int, gen: torch.Generator, flip: bool = True
 ) -> torch.Tensor:
     """``batch_size`` random rows of ``data`` (with replacement), randomly mirrored (faces are symmetric)."""
-    idx = torch.randint(0, data.shape[0], (batch_size,), generator=gen)
+    idx = torch.randint(0, data.shape[0], (batch_size,), generator=gen).to(data.device)
     batch = data[idx]
     if flip:
-        mirror = torch.rand(batch_size, generator=gen) < 0.5
+        mirror = (torch.rand(batch_size, generator=gen) < 0.5).to(data.device)
         batch = torch.where(mirror[:, None, None, None], batch.flip(-1), batch)
     return batch
 

@@ -26,7 +26,14 @@ from flipnet_bench.models.flipnet.checkpoint import build_flipnet, save_flipnet
 from flipnet_bench.models.flipnet.embedding import DEGRADE, RESTORE
 from flipnet_bench.models.flipnet.model import Flipnet
 from flipnet_bench.models.flipnet.params import FlipnetParams
-from flipnet_bench.train.common import LoopConfig, load_faces, resize_square, run_loop, sample_batch
+from flipnet_bench.train.common import (
+    LoopConfig,
+    load_faces,
+    resize_square,
+    run_loop,
+    sample_batch,
+    training_device,
+)
 from flipnet_bench.train.embedding import load_embedding
 from flipnet_bench.train.losses import OnlineDegrader, perceptual_fn
 
@@ -88,8 +95,10 @@ def train_flipnet(
     real_lq: list[Path],
     out: Path,
     params: FlipnetParams,
+    time_limit: float | None = None,
 ) -> Path:
-    """Train (or resume) FLIPNET; writes ``out/flipnet.safetensors`` + ``out/flipnet.json``."""
+    """Train (or resume) FLIPNET; writes ``out/flipnet.safetensors`` + ``out/flipnet.json``. With a
+    ``time_limit`` the run may stop early: the checkpoint then records the steps done (resumable)."""
     torch.manual_seed(params.seed)
     model = build_flipnet(params, prior_dir, load_embedding(embedding_dir))
     res = model.prior.config.resolution
@@ -97,7 +106,7 @@ def train_flipnet(
     pairs = load_real_pairs(real_pairs, res) if real_pairs is not None else []
     lq_faces = load_faces(real_lq, res, desc="real LQ faces") if real_lq else None
     degrader = OnlineDegrader(params.train_preset, params.seed)
-    perceptual = perceptual_fn(params.perceptual)
+    perceptual = perceptual_fn(params.perceptual, training_device())
     n = params.batch_size
 
     def step_fn(m: Flipnet, step: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
@@ -131,11 +140,12 @@ def train_flipnet(
         warmup=params.warmup,
         save_every=params.save_every,
         desc="flipnet",
+        time_limit=time_limit,
     )
     result = run_loop(loop, model, step_fn)
-    if not result.finished:
+    if not result.finished and time_limit is None:
         raise BenchError("FLIPNET training stopped early; re-run the same command to resume")
-    save_flipnet(model, params, prior_dir, out)
+    save_flipnet(model, params, prior_dir, out, trained_steps=result.step)
     return out
 
 
@@ -146,7 +156,14 @@ def train_flipnet_cli(args: argparse.Namespace) -> int:
         list_images(folder, recursive=True)  # fail early with a clear message
     out = Path(args.out)
     train_flipnet(
-        prior_dir, Path(args.embedding), Path(args.hq), args.real_pairs, list(args.real_lq), out, params
+        prior_dir,
+        Path(args.embedding),
+        Path(args.hq),
+        args.real_pairs,
+        list(args.real_lq),
+        out,
+        params,
+        time_limit=getattr(args, "time_limit", None),
     )
     write_json(out / "params.json", to_dict(params))
     print(f"FLIPNET checkpoint written to {out}")

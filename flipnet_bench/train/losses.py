@@ -32,24 +32,18 @@ def ssim_loss(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return 1 - ssim.mean()
 
 
-def perceptual_fn(kind: str):
-    """x0 perceptual loss: ``lpips`` (the metric suite's LPIPS network, needs its local weights),
-    ``ssim`` (1 − SSIM) or ``none``."""
+def perceptual_fn(kind: str, device: str | torch.device = "cpu"):
+    """x0 perceptual loss: ``lpips`` (the metric suite's LPIPS-alex network, frozen; its weights come from
+    the weights manager), ``ssim`` (1 − SSIM) or ``none``. Images in [0, 1]."""
     if kind == "none":
         return None
     if kind == "ssim":
         return ssim_loss
     if kind == "lpips":
-        try:
-            from flipnet_bench.metrics import create_metric
-        except ImportError as exc:
-            raise BenchError("flipnet.perceptual = lpips needs flipnet_bench.metrics.create_metric") from exc
-        metric = create_metric("lpips")
-        net = getattr(metric, "net", None)
-        if net is None or not callable(net):
-            raise BenchError("the lpips metric exposes no differentiable .net; set flipnet.perceptual: ssim")
-        net.requires_grad_(False)
-        return lambda x, y: net(x * 2 - 1, y * 2 - 1)
+        from flipnet_bench.metrics.lpips import load_lpips
+
+        # frozen, eval mode; a missing weight file raises an error naming `flipnet-bench weights fetch`
+        return load_lpips("alex", device)
     raise BenchError(f"unknown flipnet.perceptual {kind!r}; choose lpips, ssim or none")
 
 
@@ -64,5 +58,5 @@ class OnlineDegrader:
 
     def __call__(self, hq: torch.Tensor, step: int) -> torch.Tensor:
         n = hq.shape[0]
-        lq, _ = self.deg(hq.float().clamp(0, 1), list(range(step * n, step * n + n)), self.seed)
-        return lq
+        lq, _ = self.deg(hq.cpu().float().clamp(0, 1), list(range(step * n, step * n + n)), self.seed)
+        return lq.to(hq.device)  # degradations run on the CPU (real JPEG codec)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import torch
 
 _BT601_Y = (65.481, 128.553, 24.966)
-_YIQ_Y = (0.299, 0.587, 0.114)
+#: The full RGB→YIQ matrix: only its Y row is used, but the product is taken with all three rows (the same
+#: (·, 3) @ (3, 3) matmul pyiqa runs) because BLAS picks a different kernel, with different float32 rounding,
+#: for a single column; ties at .5 then round differently on some CPUs (seen: 1 grey level, NIQE 1e-4 off).
+_YIQ = ((0.299, 0.587, 0.114), (0.5959, -0.2746, -0.3213), (0.2115, -0.5227, 0.3112))
 
 
 def _check_rgb(x: torch.Tensor) -> None:
@@ -35,6 +38,6 @@ def rgb_to_y_yiq(x: torch.Tensor) -> torch.Tensor:
     The weighted sum is taken in float32 as pyiqa does, so ties at .5 round the same way.
     """
     _check_rgb(x)
-    w = torch.tensor(_YIQ_Y, dtype=torch.float32, device=x.device)
-    y = torch.matmul(x.to(torch.float32).permute(0, 2, 3, 1), w.view(3, 1)).permute(0, 3, 1, 2)
-    return (y * 255.0).round().to(torch.float64)
+    w = torch.tensor(_YIQ, dtype=torch.float32, device=x.device).t()
+    yiq = torch.matmul(x.to(torch.float32).permute(0, 2, 3, 1), w).permute(0, 3, 1, 2)
+    return (yiq[:, :1] * 255.0).round().to(torch.float64)

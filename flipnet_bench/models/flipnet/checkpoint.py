@@ -57,7 +57,9 @@ def build_flipnet(params: FlipnetParams, prior_path: str, embedding: FaceEmbeddi
     return Flipnet(open_prior(params.config, prior_path), embedding, arch_from_params(params))
 
 
-def save_flipnet(model: Flipnet, params: FlipnetParams, prior_path: str, out: str | Path) -> None:
+def save_flipnet(
+    model: Flipnet, params: FlipnetParams, prior_path: str, out: str | Path, trained_steps: int | None = None
+) -> None:
     from safetensors.torch import save_file
 
     from flipnet_bench.io import atomic_path, write_json
@@ -77,6 +79,7 @@ def save_flipnet(model: Flipnet, params: FlipnetParams, prior_path: str, out: st
             "prior_sha256": _file_sha256(prior_file) if prior_file.is_file() else None,
             "arch": dataclasses.asdict(model.arch),
             "embedding": {"dim": emb.dim, "width": emb.width, "resolution": emb.resolution},
+            "trained_steps": params.steps if trained_steps is None else trained_steps,
         },
     )
 

@@ -99,7 +99,8 @@ class Flipnet(nn.Module):
         cond_eps_weight: float = 1.0,
     ) -> dict[str, torch.Tensor]:
         """Training losses for one batch of pairs (images in [0, 1] at the model resolution)."""
-        target, cond = self.roles(hq, lq, mode)
+        device = self.prior.null_context.device
+        target, cond = self.roles(hq.to(device), lq.to(device), mode)
         x0_t, x0_c = self.prior.encode(target), self.prior.encode(cond)
         sched = self.prior.noise_scheduler()
         n_t = torch.randn(x0_t.shape, generator=gen).to(x0_t)
