@@ -88,3 +88,24 @@ def test_restoration_averages_independent_samples(trained: Path):
     assert torch.allclose((single + other) / 2, mean2, atol=1e-6)
     with pytest.raises(BenchError, match="restore_samples"):
         FlipnetRestorer(params=params, samples=0)
+
+
+def test_time_limited_training_stops_usable_and_resumes_to_the_same_weights(trained: Path):
+    import json
+
+    from safetensors.torch import load_file
+
+    out = trained / "flipnet_tl"
+    args = ["train", "flipnet", "--embedding", str(trained / "emb"), "--hq", str(trained / "hq"),
+            "--real-pairs", str(trained / "pairs"), "--real-lq", str(trained / "reallq"),
+            "--out", str(out), "--params", str(trained / "params.yaml")]  # fmt: skip
+    assert main([*args, "--time-limit", "0"]) == 0  # stops after its first step, with a checkpoint
+    assert json.loads((out / "flipnet.json").read_text())["trained_steps"] == 1
+    assert main(args) == 0  # resumes
+    assert json.loads((out / "flipnet.json").read_text())["trained_steps"] == 2
+    resumed, straight = (
+        load_file(out / "flipnet.safetensors"),
+        load_file(trained / "flipnet/flipnet.safetensors"),
+    )
+    assert resumed.keys() == straight.keys()
+    assert all(torch.equal(resumed[k], straight[k]) for k in straight)
