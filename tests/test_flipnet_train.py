@@ -91,6 +91,18 @@ def test_sampling_is_per_image_seeded_and_batch_independent(tmp_path: Path):
     assert (other_seed - single).abs().max() > 1e-3
 
 
+def test_sampling_ignores_the_memory_layout(tmp_path: Path):
+    """Decoded images are often channels-last views; CPU convolutions take other kernels for them, which
+    moved stored outputs by one gray level when an audit re-ran an image in another batch."""
+    model, _, _ = _micro_flipnet(tmp_path)
+    cond = torch.rand(4, 3, 16, 16)
+    channels_last = cond.contiguous(memory_format=torch.channels_last)
+    gens = [item_generator(7, i) for i in range(4)]
+    out = flip_sample(model, cond, RESTORE, gens, "dpm", 3)
+    out_cl = flip_sample(model, channels_last, RESTORE, [item_generator(7, i) for i in range(4)], "dpm", 3)
+    assert torch.equal(out, out_cl)
+
+
 def test_sd21_miniature_trains_and_samples():
     torch.manual_seed(0)
     prior = DiffusionPrior(get_config("sd21-mini"))

@@ -87,7 +87,9 @@ def flip_sample(
     prior = model.prior
     device = next(model.parameters()).device
     size = tuple(cond.shape[-2:])
-    cond_m = to_model_resolution(prior, cond).to(device)
+    # NCHW-contiguous whatever the caller's layout: CPU convolutions pick other kernels for channels-last
+    # inputs (decoded images often are), which moved outputs by one gray level between runs of one image.
+    cond_m = to_model_resolution(prior, cond.contiguous()).to(device)
     sched = make_scheduler(prior, scheduler, steps)
     shape = prior.sample_shape
     noise = _noise(shape, generators).to(device)
