@@ -1,4 +1,5 @@
-"""Classic-model presets as data: the published ranges of each method (``../shared/docs/protocol.md``).
+"""Classic-model presets as data: the ranges each method publishes in its paper/code (table in the README,
+*Presets*; the workplace copy of the protocol is ``../shared/docs/protocol.md``, not needed to run).
 
 A preset is a :class:`ClassicConfig`; user overrides (params.yaml ``degrade.overrides`` or keyword arguments)
 are validated through the same dataclass, so an unknown key or an out-of-range value is a ParamsError naming

@@ -117,7 +117,12 @@ def write_image(path: str | os.PathLike[str], image: np.ndarray, quality: int | 
 
 
 def to_tensor(images: np.ndarray | list[np.ndarray]) -> torch.Tensor:
-    """``uint8`` HWC (or a list / NHWC batch) → float32 NCHW in [0, 1]."""
+    """``uint8`` HWC (or a list / NHWC batch) → float32 NCHW in [0, 1].
+
+    The result is an NCHW *view* whose memory stays channels-last (no extra copy). Slices keep that layout,
+    ``torch.cat`` and ``.contiguous()`` do not, and CPU kernels may round differently for the two: code that
+    must give bit-identical results for any batching makes its input contiguous first (``flip_sample`` does).
+    """
     arr = np.stack(images) if isinstance(images, list) else images
     if arr.ndim == 3:
         arr = arr[None]

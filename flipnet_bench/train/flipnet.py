@@ -163,7 +163,7 @@ def train_flipnet_cli(args: argparse.Namespace) -> int:
         list(args.real_lq),
         out,
         params,
-        time_limit=getattr(args, "time_limit", None),
+        time_limit=args.time_limit,
     )
     write_json(out / "params.json", to_dict(params))
     print(f"FLIPNET checkpoint written to {out}")
