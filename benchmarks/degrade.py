@@ -1,25 +1,30 @@
-"""Throughput of the degradation models at 512², against a per-image cv2 version and the PNG I/O floor.
+"""End-to-end speed of ``flipnet-bench degrade --model classic`` against a plain per-image numpy/cv2 script.
 
-For every classic preset (and realesrgan) this times, on the same HQ PNG files:
+Both are timed the same way: a whole process (interpreter start-up, imports, every file read and written,
+our metadata and parameter records) on the same folder of real 512² faces (default 200 of
+``../shared/data/real-lq-dev``), runs interleaved A/B, B/A, ... so that load from other processes hits both
+alike; the ratio is taken per adjacent pair. The baseline is ``benchmarks/degrade_cv2.py`` (GFPGAN's chain
+with library defaults: blur → downscale → noise → JPEG → upscale, PNGs written by ``cv2.imwrite``), fed the
+preset's own ranges. It has no colour options, so ours runs with the preset's colour shift, colour jitter and
+grayscale probabilities set to 0 (``--with-colour`` keeps them: ours then does more work than the baseline).
 
-* ``ours``: ``flipnet-bench degrade``'s own loop (read PNG → batched ``ClassicDegradation`` → write PNG, with
-  decoding and encoding overlapped on ``--io-workers`` threads);
-* ``cv2``: a straightforward per-image numpy/cv2 implementation of the same preset (cv2.filter2D,
-  cv2.resize, numpy noise, cv2 JPEG), fed the very parameters our sampler draws, one image after another;
-* ``floor``: read and write the same PNGs with no degradation, on the same I/O threads as ``ours`` (the
-  floor any file-to-file tool pays on this machine); ``seq. floor``: the same, one image after another.
+``classic_cv2`` is the per-image cv2 version of our chain with *our* sampled parameters: the parity
+reference of tests/test_degrade_classic.py. ``--grid`` draws ``docs/degrade_grid.png``: one face (a bundled
+test face, re-aligned at 512² from its shared source) under every preset, 4 samples each. ::
 
-Also reports the in-memory degradation time alone. ``--grid`` instead draws ``docs/degrade_grid.png``: one
-face (a bundled test face, re-aligned at 512² from its shared source) under every preset, 4 samples each. ::
-
-    python benchmarks/degrade.py [--images 24] [--threads 1] [--size 512] [--repeats 3]
+    python benchmarks/degrade.py [--images 200] [--repeats 5] [--preset gfpgan] [--one-thread] [--json OUT]
+    python benchmarks/degrade.py --stages [--images 50]     # CPU time per stage, both sides, one thread
+    python benchmarks/degrade.py --profile OUT.prof         # one run of ours under cProfile
     python benchmarks/degrade.py --grid docs/degrade_grid.png [--face 3dsk-female__agata.png]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,16 +33,18 @@ import cv2
 import numpy as np
 import torch
 
-from flipnet_bench.degrade import create_degradation, image_generator
-from flipnet_bench.degrade.classic import ClassicDegradation
+from flipnet_bench.degrade import create_degradation
 from flipnet_bench.degrade.color import color_jitter
 from flipnet_bench.degrade.kernels import build_kernel
-from flipnet_bench.degrade.presets import CLASSIC_PRESETS
-from flipnet_bench.degrade.runner import degrade_folder
-from flipnet_bench.io import list_images, read_image, to_tensor, to_uint8, write_image
-from flipnet_bench.io.overlap import ImageIOPool, default_io_workers
+from flipnet_bench.degrade.presets import CLASSIC_PRESETS, classic_config
+from flipnet_bench.io import read_image, to_tensor, to_uint8, write_image
 
-WEBMORPH = Path(os.environ.get("FLIPNET_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"
+REPO = Path(__file__).resolve().parents[1]
+WEBMORPH = Path(os.environ.get("FLIPNET_SHARED", REPO.parent / "shared")) / "data"
+BASELINE = Path(__file__).resolve().with_name("degrade_cv2.py")
+#: The classic config keys the baseline script implements (its ranges come from the preset).
+BASELINE_KEYS = ("kernel_size", "blur_sigma", "downsample_range", "noise_range", "jpeg_range")
+NO_COLOUR = ("color_jitter_prob=0", "color_jitter_pt_prob=0", "gray_prob=0")
 
 
 def classic_cv2(img: np.ndarray, params: dict, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
@@ -63,20 +70,6 @@ def classic_cv2(img: np.ndarray, params: dict, interpolation: int = cv2.INTER_LI
         t = torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1).clamp(0, 1)
         x = color_jitter(t, params["color_jitter"]).permute(1, 2, 0).numpy()
     return np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
-
-
-def make_inputs(folder: Path, count: int, size: int) -> list[Path]:
-    """Centre crops of the shared webmorph faces, resized to ``size``², as PNG."""
-    sources = sorted((WEBMORPH / "hq-webmorph").glob("*/*.jpg"))[:count]
-    if len(sources) < count:
-        raise SystemExit(f"need {count} faces under {WEBMORPH / 'hq-webmorph'} (set FLIPNET_SHARED)")
-    for i, src in enumerate(sources):
-        img = read_image(src)
-        h, w = img.shape[:2]
-        s = min(h, w)
-        crop = np.ascontiguousarray(img[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s])
-        write_image(folder / f"{i:04d}.png", cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA))
-    return list_images(folder)
 
 
 def grid_face(name: str, size: int = 512) -> np.ndarray:
@@ -115,133 +108,139 @@ def draw_grid(out: Path, face: np.ndarray, samples: int = 4, tile: int = 256) ->
     write_image(out, np.asarray(sheet))
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def pick_inputs(folder: Path, count: int) -> Path:
+    """``count`` faces spread evenly over ``real-lq-dev`` (sorted), linked flat into ``folder``."""
+    sources = sorted((WEBMORPH / "real-lq-dev").rglob("*.png"))
+    if len(sources) < count:
+        raise SystemExit(f"need {count} PNGs under {WEBMORPH / 'real-lq-dev'} (set FLIPNET_SHARED)")
+    folder.mkdir(parents=True)
+    for i in range(count):
+        src = sources[i * len(sources) // count]
+        dst = folder / f"{src.parent.name}__{src.name}"
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system
+            shutil.copyfile(src, dst)
+    return folder
 
 
-def best_of(fn, repeats: int = 2) -> float:
-    return min(timed(fn) for _ in range(repeats))
+def commands(hq: Path, out: Path, preset: str, colour: bool, one_thread: bool) -> dict[str, list[str]]:
+    """The whole-process commands: ours (the installed ``flipnet-bench``), the cv2 script and, with
+    ``one_thread``, ours under ``OMP_NUM_THREADS=1`` (every torch op on one thread)."""
+    cfg = {k: v for k, v in vars(classic_config(preset)).items() if k in BASELINE_KEYS}
+    cli = Path(sys.executable).with_name("flipnet-bench")
+    sets = [] if colour else [arg for item in NO_COLOUR for arg in ("--set", item)]
+    ours = [str(cli), "degrade", "--model", "classic", "--preset", preset, "--hq", str(hq)]
+    cmds = {
+        "ours": [*ours, "--out", str(out / "ours"), "--quiet", *sets],
+        "cv2": [sys.executable, str(BASELINE), str(hq), str(out / "cv2"), "--config", json.dumps(cfg)],
+    }
+    if one_thread:
+        cmds["ours 1 thread"] = [
+            "env",
+            "OMP_NUM_THREADS=1",
+            *ours,
+            "--out",
+            str(out / "ours1"),
+            "--quiet",
+            *sets,
+        ]
+    return cmds
 
 
-def ours_once(deg, model: str, preset: str | None, hq: Path, out: Path, batch_size: int, workers: int):
-    """File to file with the CLI's runner; each call writes a fresh folder, so nothing is skipped."""
-    runs = iter(range(1000))
-    return lambda: degrade_folder(
-        deg,
-        hq,
-        out / str(next(runs)),
-        seed=1,
-        model=model,
-        preset=preset,
-        batch_size=batch_size,
-        progress=False,
-        io_workers=workers,
-    )
+def stages(hq: Path, preset: str, colour: bool) -> None:
+    """CPU milliseconds per image of each stage, one thread, both sides: where the end-to-end time goes."""
+    import degrade_cv2
 
-
-def floor_once(files: list[Path], out: Path, workers: int):
-    """Decode every PNG and write its pixels back as PNG, with the runner's I/O pool and nothing between."""
-
-    def run() -> None:
-        with ImageIOPool(workers) as pool:
-            for path, decoded in zip(files, pool.read_many(files)):
-                pool.write(out / path.name, decoded.result())
-
-    return run
-
-
-def reference_once(deg: ClassicDegradation, files: list[Path], out: Path):
-    """File to file, one image at a time with cv2 (same PNG writer as ours: only the degradation differs)."""
-
-    def loop() -> None:
-        for i, path in enumerate(files):
-            params = deg.sample_params(image_generator(1, i))
-            img = np.ascontiguousarray(cv2.imread(str(path), cv2.IMREAD_COLOR)[:, :, ::-1])
-            write_image(out / f"{i:04d}.png", classic_cv2(img, params))
-
-    return loop
-
-
-def interleaved(fns: dict[str, object], repeats: int) -> dict[str, float]:
-    """Best time of each function, run in alternation so load changes hit all of them alike."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            times[name].append(timed(fn))
-    return {name: min(values) for name, values in times.items()}
-
-
-def in_memory(deg, files: list[Path]) -> tuple[float, float | None]:
-    """Degradation alone, ms/image: ours on one batch vs the cv2 reference per image."""
-    imgs = [read_image(p) for p in files]
-    hq = to_tensor(imgs)
-    ours = best_of(lambda: deg(hq, list(range(len(imgs))), seed=1)) / len(imgs) * 1000
-    if not isinstance(deg, ClassicDegradation):
-        return ours, None
-    params = [deg.sample_params(image_generator(1, i)) for i in range(len(imgs))]
-    ref = best_of(lambda: [classic_cv2(img, p) for img, p in zip(imgs, params)]) / len(imgs) * 1000
-    return ours, ref
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+    files = sorted(hq.glob("*.png"))
+    overrides = {} if colour else {item.split("=")[0]: 0 for item in NO_COLOUR}
+    deg = create_degradation("classic", preset=preset, **overrides)
+    cfg = {k: v for k, v in vars(classic_config(preset)).items() if k in BASELINE_KEYS}
+    out = hq.parent / "stages"
+    rgb, bgr = [read_image(f) for f in files], [cv2.imread(str(f)) for f in files]
+    hq_t = to_tensor(rgb)
+    lq_t = deg(hq_t, list(range(len(files))), seed=1)[0]
+    lq_u8 = to_uint8(lq_t)
+    rng = np.random.default_rng(0)
+    lq_bgr = [degrade_cv2.degrade(b, cfg, rng) for b in bgr]
+    out.mkdir()
+    ours_png = [(out / f.name, a) for f, a in zip(files, lq_u8)]
+    cv2_png = [(str(out / f"cv2-{f.name}"), b) for f, b in zip(files, lq_bgr)]
+    rows = {
+        "ours: read_image (PIL decode)": lambda: [read_image(f) for f in files],
+        "ours: to_tensor": lambda: to_tensor(rgb),
+        "ours: degradation (classic, float32)": lambda: deg(hq_t, list(range(len(files))), seed=1),
+        "ours: to_uint8": lambda: to_uint8(lq_t),
+        "ours: write_image (PIL PNG, atomic)": lambda: [write_image(path, a) for path, a in ours_png],
+        "cv2: cv2.imread": lambda: [cv2.imread(str(f)) for f in files],
+        "cv2: degradation (cv2/numpy)": lambda: [degrade_cv2.degrade(b, cfg, rng) for b in bgr],
+        "cv2: cv2.imwrite (defaults)": lambda: [cv2.imwrite(path, b) for path, b in cv2_png],
+    }  # fmt: skip
+    print(f"| stage ({len(files)} images 512², one thread) | CPU ms / image |")
+    print("|---|---|")
+    for name, fn in rows.items():
+        start = time.process_time()
+        fn()
+        print(f"| {name} | {(time.process_time() - start) / len(files) * 1000:.1f} |")
 
 
 def main() -> None:
+    from ab import interleave, report, timed_process  # benchmarks/ (the script's folder)
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, default=24)
-    parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--threads", type=int, default=1, help="torch/cv2 threads")
-    parser.add_argument(
-        "--io-workers", type=int, default=default_io_workers(), help="I/O threads of ours and the floor"
-    )
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per cell (best is kept)")
+    parser.add_argument("--images", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of each command")
+    parser.add_argument("--preset", default="gfpgan", choices=sorted(CLASSIC_PRESETS))
+    parser.add_argument("--with-colour", action="store_true", help="keep the preset's colour options (ours)")
+    parser.add_argument("--json", type=Path, help="also write the raw times here")
+    parser.add_argument("--profile", type=Path, help="instead: one run of ours under cProfile, stats here")
+    parser.add_argument("--stages", action="store_true", help="instead: CPU time per stage, both sides")
+    parser.add_argument("--one-thread", action="store_true", help="also time ours with OMP_NUM_THREADS=1")
     parser.add_argument("--grid", type=Path, help="draw the preset grid to this PNG instead of timing")
     parser.add_argument("--face", default="3dsk-female__agata.png", help="bundled test face for --grid")
     args = parser.parse_args()
     if args.grid:
         draw_grid(args.grid, grid_face(args.face))
         return
-    torch.set_num_threads(args.threads)
-    cv2.setNumThreads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        files = make_inputs(root / "hq", args.images, args.size)
-        n = len(files)
-        print(
-            f"load average {os.getloadavg()[0]:.2f}; {n} images {args.size}², {args.threads} torch/cv2 "
-            f"thread(s), {args.io_workers} I/O thread(s)"
-        )
-        print("| model / preset | ours img/s | per-image cv2 img/s | I/O floor img/s | ours ÷ floor (time) "
-              "| seq. I/O floor img/s | degrade only, ours ms/img | degrade only, cv2 ms/img |")  # fmt: skip
-        print("|---|---|---|---|---|---|---|---|")
-        for model, preset in [("classic", p) for p in CLASSIC_PRESETS] + [("realesrgan", None)]:
-            deg = create_degradation(model, **({"preset": preset} if preset else {}))
-            fns = {
-                "floor": floor_once(files, root / "io", args.io_workers),
-                "seq_floor": floor_once(files, root / "io", 0),
-                "ours": ours_once(
-                    deg,
-                    model,
-                    preset,
-                    root / "hq",
-                    root / f"ours-{model}-{preset}",
-                    args.batch_size,
-                    args.io_workers,
-                ),
-            }
-            if isinstance(deg, ClassicDegradation):
-                fns["ref"] = reference_once(deg, files, root / "ref")
-            best = interleaved(fns, args.repeats)
-            mem_ours, mem_ref = in_memory(deg, files)
-            label = f"{model} / {preset}" if preset else model
-            ref_cell = f"{n / best['ref']:.1f}" if "ref" in best else "–"
-            mem_ref_cell = f"{mem_ref:.1f}" if mem_ref else "–"
-            print(
-                f"| {label} | {n / best['ours']:.1f} | {ref_cell} | {n / best['floor']:.1f} "
-                f"| {best['ours'] / best['floor']:.2f} | {n / best['seq_floor']:.1f} | {mem_ours:.1f} "
-                f"| {mem_ref_cell} |"
-            )
-        print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        hq = pick_inputs(root / "hq", args.images)
+        if args.stages:
+            stages(hq, args.preset, args.with_colour)
+            return
+        cmds = commands(hq, root, args.preset, args.with_colour, args.one_thread)
+        if args.profile:
+            cmds = {"ours": [sys.executable, "-m", "cProfile", "-o", str(args.profile), "-m",
+                             "flipnet_bench.cli", *cmds["ours"][1:]]}  # fmt: skip
+
+        def side(name: str):
+            def run() -> float:
+                for folder in ("ours", "ours1", "cv2"):  # fresh folders: ours must not resume
+                    shutil.rmtree(root / folder, ignore_errors=True)
+                return timed_process(cmds[name])
+
+            return run
+
+        load_before = os.getloadavg()
+        times = interleave({name: side(name) for name in cmds}, 1 if args.profile else args.repeats)
+    if args.profile:
+        print(f"ours under cProfile: {times['ours'][0]:.2f} s; stats in {args.profile}")
+        return
+    omp = os.environ.get("OMP_NUM_THREADS", "unset")
+    title = (
+        f"{args.images} images 512², preset {args.preset}{'' if args.with_colour else ' without colour'}, "
+        f"{args.repeats} interleaved runs each, OMP_NUM_THREADS {omp}; load average before {load_before}"
+    )
+    info = {
+        "images": args.images,
+        "preset": args.preset,
+        "colour": args.with_colour,
+        "load_before": load_before,
+    }
+    pairs = [("ours", "cv2")] + ([("ours", "ours 1 thread")] if args.one_thread else [])
+    report(title, times, pairs, args.json, **info)
 
 
 if __name__ == "__main__":

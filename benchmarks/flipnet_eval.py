@@ -1,4 +1,4 @@
-"""FLIPNET evaluation (README.md, FLIPNET section): restoration vs identity, degradation realism, DPM vs DDIM.
+"""FLIPNET evaluation (docs/flipnet.md): restoration vs identity, degradation realism, DPM vs DDIM.
 
     python benchmarks/flipnet_eval.py baseline            # no checkpoint needed
     python benchmarks/flipnet_eval.py flipnet --checkpoint out/methods/flipnet

@@ -1,22 +1,20 @@
 """Benchmark: the one-pass ``score`` suite vs the same metrics run one at a time with reference packages.
 
-    python benchmarks/score.py --pairs 20 --mem-counts 100,1000 --out benchmarks/score.json
+    python benchmarks/score.py --pairs 20 --out benchmarks/score.json
 
 Pairs are 512² real faces from ``../shared/data/real-lq-dev`` (GT) and a seeded blur+noise copy (prediction).
 Baseline, one metric after another, each decoding the folders itself: pytorch-fid (FID, our converted weights
 placed in its download cache), pytorch-fid features + torchmetrics' ``poly_mmd`` (KID), the ``lpips`` package
 (alex, vgg), pyiqa (PSNR-Y, SSIM-Y, NIQE with the official parameters), and ids_dlib alone in its own pass
-(dlib is its reference package; there is no other). Peak memory: ``score_folders`` in a fresh process on N
-small images for each N in ``--mem-counts``.
+(dlib is its reference package; there is no other). Peak memory against the image count is measured by
+``benchmarks/score_memory.py``. This compares metric values and in-process compute time; the end-to-end
+speed comparison (whole processes, each stock package as its README shows) is ``benchmarks/score_speed.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,20 +48,14 @@ def make_pairs(root: Path, count: int, size: int | None = None) -> tuple[Path, P
     return pred_dir, gt_dir
 
 
-def baseline(pred_dir: Path, gt_dir: Path, torch_home: Path) -> tuple[dict[str, float], dict[str, float]]:
-    """Each metric with its reference package, one at a time; returns values and seconds per metric."""
-    import os
-
-    import lpips
-    import pyiqa
+def stage_reference_weights(torch_home: Path) -> None:
+    """Put our pinned weights where the reference packages download theirs to (``torch_home``: the
+    pytorch-fid Inception and torchvision AlexNet/VGG checkpoints, ``niqe.mat``), so they run offline."""
     import scipy.io
-    from pytorch_fid.fid_score import calculate_fid_given_paths, calculate_frechet_distance  # noqa: F401
-    from pytorch_fid.inception import FID_WEIGHTS_URL, InceptionV3
+    from pytorch_fid.inception import FID_WEIGHTS_URL
     from safetensors.torch import load_file
-    from torchmetrics.image.kid import poly_mmd
     from torchvision import models
 
-    from flipnet_bench.metrics.score import score_folders
     from flipnet_bench.weights import fetch
 
     w = fetch(["fid_inception_v3", "lpips_alex_backbone", "lpips_vgg_backbone", "niqe_pris_params"])
@@ -82,6 +74,21 @@ def baseline(pred_dir: Path, gt_dir: Path, torch_home: Path) -> tuple[dict[str, 
             torch_home / "niqe.mat",
             {"mu_prisparam": d["mu_pris_param"], "cov_prisparam": d["cov_pris_param"]},
         )
+
+
+def baseline(pred_dir: Path, gt_dir: Path, torch_home: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Each metric with its reference package, one at a time; returns values and seconds per metric."""
+    import os
+
+    import lpips
+    import pyiqa
+    from pytorch_fid.fid_score import calculate_fid_given_paths, calculate_frechet_distance  # noqa: F401
+    from pytorch_fid.inception import InceptionV3
+    from torchmetrics.image.kid import poly_mmd
+
+    from flipnet_bench.metrics.score import score_folders
+
+    stage_reference_weights(torch_home)
     os.environ["TORCH_HOME"] = str(torch_home)
 
     values, seconds = {}, {}
@@ -141,64 +148,32 @@ def baseline(pred_dir: Path, gt_dir: Path, torch_home: Path) -> tuple[dict[str, 
     return values, seconds
 
 
-def peak_memory_child(count: int, size: int, metrics: str) -> None:
-    """Run in a fresh process: score ``count`` pairs and print peak RSS (MiB) and seconds as JSON."""
-    from flipnet_bench.metrics.score import score_folders
-
-    with tempfile.TemporaryDirectory() as tmp:
-        pred, gt = make_pairs(Path(tmp), count, size)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        t = time.perf_counter()
-        kwargs = {"fid": {"bootstrap_reps": 0, "dims": 64}, "kid": {"dims": 64}}  # 64-d: the stem only (time)
-        score_folders(pred, gt=gt, metrics=metrics.split(","), metric_kwargs=kwargs)
-        elapsed = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"count": count, "peak_rss_mib": peak, "rss_before_mib": before, "seconds": elapsed}))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=20, help="512² pairs for the speed comparison")
-    parser.add_argument("--mem-counts", default="100,1000", help="image counts for the peak-memory runs")
-    parser.add_argument("--mem-size", type=int, default=64, help="image size for the memory runs")
-    parser.add_argument("--mem-metrics", default="fid,kid,lpips,psnr,ssim")
-    parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "score.json")
-    parser.add_argument("--_child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args._child:
-        peak_memory_child(args._child, args.mem_size, args.mem_metrics)
-        return
     from flipnet_bench.io import write_json
     from flipnet_bench.metrics.score import score_folders
 
     result: dict[str, object] = {"torch_threads": torch.get_num_threads(), "pairs": args.pairs}
-    if not args.skip_speed:
-        with tempfile.TemporaryDirectory() as tmp:
-            pred, gt = make_pairs(Path(tmp), args.pairs)
-            t = time.perf_counter()
-            report = score_folders(pred, gt=gt, metrics=SUITE)
-            suite_s = time.perf_counter() - t
-            ours = {k: v["value"] for k, v in report["metrics"].items()}
-            print("suite", suite_s, ours, flush=True)
-            ref, ref_s = baseline(pred, gt, Path(tmp) / "torch")
-        result["suite_seconds"], result["baseline_seconds"] = suite_s, sum(ref_s.values())
-        result["baseline_seconds_per_metric"] = ref_s
-        result["values"] = {
-            k: {"suite": ours[k], "baseline": ref[k], "abs_diff": abs(ours[k] - ref[k])} for k in SUITE
-        }
-        result["suite_images_per_s"] = args.pairs / suite_s
-        result["baseline_images_per_s"] = args.pairs / sum(ref_s.values())
-        result["speedup"] = sum(ref_s.values()) / suite_s
-        print(json.dumps(result, indent=2))
-    memory = []
-    for count in (int(c) for c in args.mem_counts.split(",") if c):
-        cmd = [sys.executable, __file__, "--_child", str(count), "--mem-size", str(args.mem_size),
-               "--mem-metrics", args.mem_metrics]  # fmt: skip
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-        memory.append(json.loads(out))
-        print(memory[-1])
-    result["memory"] = {"size": args.mem_size, "metrics": args.mem_metrics, "runs": memory}
+    with tempfile.TemporaryDirectory() as tmp:
+        pred, gt = make_pairs(Path(tmp), args.pairs)
+        t = time.perf_counter()
+        report = score_folders(pred, gt=gt, metrics=SUITE)
+        suite_s = time.perf_counter() - t
+        ours = {k: v["value"] for k, v in report["metrics"].items()}
+        print("suite", suite_s, ours, flush=True)
+        ref, ref_s = baseline(pred, gt, Path(tmp) / "torch")
+    result["suite_seconds"], result["baseline_seconds"] = suite_s, sum(ref_s.values())
+    result["baseline_seconds_per_metric"] = ref_s
+    result["values"] = {
+        k: {"suite": ours[k], "baseline": ref[k], "abs_diff": abs(ours[k] - ref[k])} for k in SUITE
+    }
+    result["suite_images_per_s"] = args.pairs / suite_s
+    result["baseline_images_per_s"] = args.pairs / sum(ref_s.values())
+    result["speedup"] = sum(ref_s.values()) / suite_s
+    print(json.dumps(result, indent=2))
     write_json(args.out, result)
 
 

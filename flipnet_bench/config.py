@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import importlib
+import math
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
 import yaml
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.registry import Registry
 
 T = TypeVar("T")
 
-#: params.yaml top-level section → "module:DataclassName" (imported lazily).
-SECTIONS: dict[str, str] = {
+#: params.yaml top-level section → its dataclass (lazy "module:DataclassName" entries of the one registry).
+SECTIONS: Registry[type] = Registry("params section")
+for _name, _target in {
     "data": "flipnet_bench.data.params:DataParams",
     "degrade": "flipnet_bench.degrade.params:DegradeParams",
     "flipnet": "flipnet_bench.models.flipnet.params:FlipnetParams",
@@ -36,7 +39,8 @@ SECTIONS: dict[str, str] = {
     "evaluate": "flipnet_bench.report.params:EvaluateParams",
     "realism": "flipnet_bench.report.params:RealismParams",
     "leaderboard": "flipnet_bench.report.params:LeaderboardParams",
-}
+}.items():
+    SECTIONS.register_lazy(_name, _target)
 
 
 class ParamsError(BenchError):
@@ -49,7 +53,20 @@ def _unknown_key_error(where: str, key: str, allowed: list[str]) -> ParamsError:
     return ParamsError(f"unknown params key {where}.{key}{did_you_mean}; allowed keys: {', '.join(allowed)}")
 
 
+def _check_finite(value: Any, where: str) -> None:
+    """NaN/inf pass every range check (comparisons are false) and poison training silently: refuse them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParamsError(f"{where}: {value} is not a finite number; give a finite value")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_finite(v, f"{where}.{k}")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _check_finite(v, f"{where}[{i}]")
+
+
 def _check_value(tp: Any, value: Any, where: str) -> Any:
+    _check_finite(value, where)
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp is Any:
@@ -145,8 +162,32 @@ def check_range(where: str, value: float, low: float, high: float) -> None:
 def section_class(name: str) -> type:
     if name not in SECTIONS:
         raise _unknown_key_error("params", name, sorted(SECTIONS))
-    module_name, _, attr = SECTIONS[name].partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    return SECTIONS.get(name)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's last-wins on a repeated key hides edits; a repeated key is an error naming it and its line."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                where, first = key_node.start_mark.name, seen[key]
+                raise ParamsError(f"{where}: key {key!r} repeated on line {line} (first: line {first})")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str, name: str = "<params>") -> Any:
+    """``yaml.safe_load`` that refuses repeated mapping keys (see :class:`_UniqueKeyLoader`)."""
+    loader = _UniqueKeyLoader(text)
+    loader.name = name
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -154,7 +195,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ParamsError(f"{path}: params file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
@@ -178,6 +219,60 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
         if key not in SECTIONS:
             raise _unknown_key_error("params", str(key), sorted(SECTIONS))
     return {name: parse_dataclass(section_class(name), data.get(name), name) for name in SECTIONS}
+
+
+#: The command line's ``--params`` default: the project's file, when run from the project root.
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+def cli_params_file(given: str | Path | None) -> Path | None:
+    """``--params`` as given, else ``params.yaml`` of the working directory when it exists (the command
+    line's documented default; library functions never look for a file themselves)."""
+    if given is not None:
+        return Path(given)
+    return DEFAULT_PARAMS if DEFAULT_PARAMS.is_file() else None
+
+
+def section_loader(path: str | Path | None) -> Callable[[str], Any]:
+    """Section name -> typed section of ``path`` (read once); without a file, each dataclass's defaults."""
+    cache: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        if name not in cache:
+            if path is None:
+                cache[name] = parse_dataclass(section_class(name), None, name)
+            else:
+                cache[name] = load_section(name, path)
+        return cache[name]
+
+    return get
+
+
+def parse_assignments(items: list[str], flag: str) -> dict[str, Any]:
+    """``KEY=VALUE`` command-line items (VALUE read as YAML: ``[1, 5]``, ``0.3``, ``dpm``) -> a mapping;
+    dashes in keys become underscores (``--set blur-sigma=...`` names the field ``blur_sigma``)."""
+    parsed: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BenchError(f"{flag} expects KEY=VALUE (e.g. {flag} steps=20), got {item!r}")
+        try:
+            parsed[key.strip().replace("-", "_")] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise BenchError(f"{flag} {item!r}: the value is not valid YAML ({exc})") from exc
+    return parsed
+
+
+def section_options(cls: type, sections: Callable[[str], Any] | None) -> dict[str, Any]:
+    """``{"params": <typed section>}`` for a component class that declares ``params_section``.
+
+    A component's settings (e.g. FLIPNET's sampling) then live once, in that params.yaml section, and the
+    pipeline stage, the command line and the audit build the component from the same keys.
+    """
+    name = getattr(cls, "params_section", None)
+    if name is None or sections is None:
+        return {}
+    return {"params": sections(name)}
 
 
 def to_dict(obj: Any) -> Any:

@@ -20,6 +20,15 @@ from flipnet_bench.io import write_json
 
 ENV_FILE = "environment.json"
 
+
+def environment_file(out: Path, alias: str, method: str, seed: int | None = None) -> Path:
+    """The environment record of a score stage: beside, not inside, its hashed ``scores_dir`` (so the
+    record never enters dvc.lock), under ``out/machine/``."""
+    from flipnet_bench.report.layout import machine_dir, scores_dir
+
+    return machine_dir(out, *scores_dir(Path(), alias, method, seed).parts) / ENV_FILE
+
+
 #: Distribution name → label in the record. Absent distributions are recorded as None (not installed).
 PACKAGES: dict[str, str] = {
     "flipnet-bench": "flipnet_bench",

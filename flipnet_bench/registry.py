@@ -53,6 +53,11 @@ class Registry(Generic[T]):
             self._items[name] = item
         return item  # type: ignore[return-value]
 
+    def target(self, name: str) -> str:
+        """``"module:attr"`` of entry ``name`` without importing it (what a lazy entry points at)."""
+        item = self._items[name] if name in self._items else self.get(name)
+        return item if isinstance(item, str) else f"{item.__module__}:{item.__qualname__}"
+
     def names(self) -> list[str]:
         return sorted(self._items)
 

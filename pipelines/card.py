@@ -13,15 +13,16 @@ from _stage import load_section, pipeline_params, run
 
 from flipnet_bench.io import write_json
 from flipnet_bench.methods import METHODS
-from flipnet_bench.report.layout import method_dir
+from flipnet_bench.report.layout import OUT_DIR, method_dir
 
 
 def main(args: argparse.Namespace) -> None:
-    pipe, methods = pipeline_params(), load_section("methods")
+    pipeline_params()  # points the weights manager at pipeline.weights_dir
+    methods = load_section("methods")
     entry = methods.entry(args.method)
     cls = METHODS.get(entry.type)
     card = {"method": args.method, **dataclasses.asdict(entry), "doc": (cls.__doc__ or "").strip()}
-    write_json(method_dir(pipe.out, args.method) / "card.json", card)
+    write_json(method_dir(OUT_DIR, args.method) / "card.json", card)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 from _stage import load_section, pipeline_params, run
 
 from flipnet_bench.report.html import make_thumbnails, page_data, write_html
-from flipnet_bench.report.layout import resolve_set, restored_dir, scores_dir
+from flipnet_bench.report.layout import OUT_DIR, resolve_set, restored_dir, scores_dir
 from flipnet_bench.report.leaderboard import load_board, write_leaderboard
 from flipnet_bench.report.plots import metric_bars, perception_distortion
 
@@ -21,9 +21,12 @@ def main(args: argparse.Namespace) -> None:
         load_section("methods"),
         load_section("leaderboard"),
     )
-    out = Path(pipe.out)
-    all_methods = list(pipe.methods) + sorted(methods.external)
-    board = load_board(out / "scores", list(pipe.sets), all_methods, lb.columns)
+    out = OUT_DIR
+    all_methods = pipe.all_methods() + sorted(methods.external)
+    baselines = [m for m in all_methods if methods.entry(m).type == "identity"]  # reference rows, never bold
+    seeds = out / "scores-seeds"  # the seed-spread runs (pipeline.extra_seeds)
+    board = load_board(out / "scores", list(pipe.sets), all_methods, lb.columns, baselines, seeds,
+                       pipe.extra_seeds)  # fmt: skip
     write_leaderboard(board, Path(args.markdown), Path(args.csv))
     metric_bars(board, out / "plots" / "bars", Path(args.docs) / "plots_bars.png")
     perception_distortion(

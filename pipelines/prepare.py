@@ -6,14 +6,13 @@ dataset re-runs only the stages that read it."""
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from _stage import load_section, pipeline_params, run
 
-from flipnet_bench import cli
 from flipnet_bench.data.manifest import build_manifest, verify_manifest
 from flipnet_bench.data.registry import get_dataset
+from flipnet_bench.degrade.make import degrade_to_folder
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import write_json
 from flipnet_bench.report.layout import resolve_set
@@ -35,13 +34,11 @@ def checked_manifest(name: str, root: Path) -> dict:
 
 
 def build_synthetic_test(prep, data, out: Path) -> None:  # noqa: ANN001 - typed params sections
-    if out.exists():
-        shutil.rmtree(out)  # DVC removes it too; a direct re-run must not mix old and new pairs
     hq = get_dataset(prep.source, data).root
-    argv = ["degrade", "--model", prep.model, "--hq", str(hq), "--out", str(out), "--seed", str(prep.seed)]
-    argv += ["--pairs"] + (["--preset", prep.preset] if prep.preset else [])
-    if cli.main(argv) != 0:
-        raise BenchError(f"building the synthetic test pairs in {out} failed (see above)")
+    # The stage owns this folder: pairs of other settings are replaced, never mixed.
+    degrade_to_folder(
+        hq, out, model=prep.model, seed=prep.seed, preset=prep.preset, pairs=True, overwrite=True
+    )
 
 
 def main(args: argparse.Namespace) -> None:

@@ -14,7 +14,7 @@ from _stage import load_section, pipeline_params, run
 
 from flipnet_bench.data.registry import get_dataset
 from flipnet_bench.metrics.frechet import FeatureStats
-from flipnet_bench.report.layout import gt_stats_file, reference_dir, resolve_set
+from flipnet_bench.report.layout import OUT_DIR, gt_stats_file, reference_dir, resolve_set
 from flipnet_bench.report.realism import set_features
 
 
@@ -29,12 +29,12 @@ def save_stats(folder: Path, out: Path, eval_size: int, batch_size: int) -> int:
 def main(args: argparse.Namespace) -> None:
     pipe, data, ev = pipeline_params(), load_section("data"), load_section("evaluate")
     root = get_dataset(ev.fid_reference, data).root
-    n = save_stats(root, reference_dir(pipe.out) / "fid_stats.npz", ev.eval_size, ev.batch_size)
+    n = save_stats(root, reference_dir(OUT_DIR) / "fid_stats.npz", ev.eval_size, ev.batch_size)
     print(f"FID reference: {n} images of {ev.fid_reference} ({root}) at {ev.eval_size}²")
     for alias in pipe.sets:  # "FID vs GT": the GT set's statistics, computed once instead of per method
         test_set = resolve_set(alias, pipe.sets, data)
         if test_set.gt_dir is not None:
-            save_stats(test_set.gt_dir, gt_stats_file(pipe.out, alias), ev.eval_size, ev.batch_size)
+            save_stats(test_set.gt_dir, gt_stats_file(OUT_DIR, alias), ev.eval_size, ev.batch_size)
 
 
 if __name__ == "__main__":

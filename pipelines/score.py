@@ -1,5 +1,6 @@
 """Stage `score@<set>-<method>`: score one restored set; numbers to metrics/<set>/<method>.json (git, DVC
-metrics), the full result (95% CIs, n, definitions, notes, per-image values) to out/scores/<set>/<method>/."""
+metrics), the full result (95% CIs, n, definitions, notes, per-image values) and the FID/KID per-image
+features (features.npz, for paired comparisons) to out/scores/<set>/<method>/."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import argparse
 
 from _stage import load_section, pipeline_params, run
 
-from flipnet_bench.environment import ENV_FILE, write_environment
+from flipnet_bench.environment import environment_file, write_environment
 from flipnet_bench.report.evaluate import score_restored, write_scores
 from flipnet_bench.report.layout import (
+    OUT_DIR,
     gt_stats_file,
     metrics_file,
     reference_dir,
@@ -17,6 +19,7 @@ from flipnet_bench.report.layout import (
     restored_dir,
     scores_dir,
 )
+from flipnet_bench.stats.features import FEATURES_FILE, save_features
 
 
 def main(args: argparse.Namespace) -> None:
@@ -28,9 +31,11 @@ def main(args: argparse.Namespace) -> None:
     )
     test_set = resolve_set(args.set, pipe.sets, data)
     metrics = ev.metrics_gt if test_set.has_gt else ev.metrics_real
-    ref_dir = reference_dir(pipe.out)
-    ref_stats = gt_stats_file(pipe.out, args.set) if test_set.has_gt else ref_dir / "fid_stats.npz"
-    pred = restored_dir(pipe.out, args.set, args.method)
+    ref_dir = reference_dir(OUT_DIR)
+    ref_stats = gt_stats_file(OUT_DIR, args.set) if test_set.has_gt else ref_dir / "fid_stats.npz"
+    pred = restored_dir(OUT_DIR, args.set, args.method, args.seed)
+    out = scores_dir(OUT_DIR, args.set, args.method, args.seed)
+    arrays: dict = {}
     result = score_restored(
         pred,
         test_set.lq_dir,
@@ -41,19 +46,20 @@ def main(args: argparse.Namespace) -> None:
         ev.batch_size,
         score,
         load_section("face_metrics").metric_kwargs(),
+        arrays=arrays,
     )
     result["run"] = {
         "set": args.set,
         "dataset": test_set.dataset,
         "method": args.method,
         "has_gt": test_set.has_gt,
+        "seed": args.seed,
     }
-    numbers = write_scores(
-        result,
-        scores_dir(pipe.out, args.set, args.method) / "scores.json",
-        metrics_file(args.set, args.method),
-    )
-    write_environment(scores_dir(pipe.out, args.set, args.method) / ENV_FILE)  # compared by `audit`
+    # A seed-spread run keeps its numbers beside its scores (the DVC metrics files hold the main runs).
+    numbers_json = metrics_file(args.set, args.method) if args.seed is None else out / "numbers.json"
+    numbers = write_scores(result, out / "scores.json", numbers_json)
+    save_features(out / FEATURES_FILE, arrays)  # for `compare`
+    write_environment(environment_file(OUT_DIR, args.set, args.method, args.seed))  # compared by `audit`
     print(f"{args.set} / {args.method}: " + ", ".join(f"{k}={v:.4g}" for k, v in sorted(numbers.items())))
 
 
@@ -61,4 +67,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("set", help="alias from params.yaml pipeline.sets")
     parser.add_argument("method", help="name from pipeline.methods or methods.external")
+    parser.add_argument("--seed", type=int, help="score the seed-spread run of this extra seed")
     run(main, parser)

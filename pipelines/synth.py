@@ -9,15 +9,16 @@ from pathlib import Path
 import numpy as np
 from _stage import load_section, pipeline_params, run
 
-from flipnet_bench import cli
 from flipnet_bench.data.registry import get_dataset
+from flipnet_bench.degrade.make import degrade_to_folder
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images
-from flipnet_bench.report.layout import synth_dir
+from flipnet_bench.report.layout import OUT_DIR, synth_dir
 
 
 def main(args: argparse.Namespace) -> None:
-    pipe, data, synth = pipeline_params(), load_section("data"), load_section("synth")
+    pipeline_params()  # points the weights manager at pipeline.weights_dir
+    data, synth = load_section("data"), load_section("synth")
     models = synth.all_models()
     if args.model not in models:
         raise BenchError(f"params.yaml synth has no model {args.model!r} (known: {sorted(models)})")
@@ -25,7 +26,7 @@ def main(args: argparse.Namespace) -> None:
     hq = get_dataset(synth.source, data).root
     with tempfile.TemporaryDirectory(prefix="flipnet-synth-") as tmp:
         subset = link_subset(hq, Path(tmp), synth.max_images, synth.subset_seed)
-        degrade(subset, synth_dir(pipe.out, args.model), entry, args)
+        degrade(subset, synth_dir(OUT_DIR, args.model), entry, args)
 
 
 def link_subset(src: Path, dst: Path, limit: int, seed: int) -> Path:
@@ -39,20 +40,19 @@ def link_subset(src: Path, dst: Path, limit: int, seed: int) -> Path:
 
 
 def degrade(hq: Path, out: Path, entry, args: argparse.Namespace) -> None:  # noqa: ANN001 - SynthModel
-    argv = ["degrade", "--model", entry.model, "--hq", str(hq), "--out", str(out)]
-    argv += [
-        "--seed",
-        str(entry.seed),
-        "--variants",
-        str(entry.variants),
-        "--batch-size",
-        str(entry.batch_size),
-    ]
-    argv += ["--pairs"] + (["--preset", entry.preset] if entry.preset else [])
-    if entry.model == "flipnet" and args.checkpoint:
-        argv += ["--checkpoint", args.checkpoint]
-    if cli.main(argv) != 0:
-        raise BenchError(f"synthesizing pairs with {entry.model} failed (see above)")
+    checkpoint = args.checkpoint if entry.model == "flipnet" else None
+    degrade_to_folder(
+        hq,
+        out,
+        model=entry.model,
+        seed=entry.seed,
+        preset=entry.preset,
+        checkpoint=checkpoint,
+        sections=load_section,  # a learned model's settings: its params section (FLIPNET: flipnet.sample_*)
+        variants=entry.variants,
+        batch_size=entry.batch_size,
+        pairs=True,
+    )
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from _stage import load_section, pipeline_params, run
 
-from flipnet_bench import cli
 from flipnet_bench.config import to_dict
 from flipnet_bench.data.registry import get_dataset
-from flipnet_bench.errors import BenchError
 from flipnet_bench.io import write_json
+from flipnet_bench.report.layout import OUT_DIR, machine_dir
+from flipnet_bench.train.embedding import train_embedding_folder
+from flipnet_bench.train.flipnet import train_flipnet_folder
 
 
 def fresh_or_resumable(out: Path, settings: dict) -> None:
@@ -29,23 +30,20 @@ def fresh_or_resumable(out: Path, settings: dict) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    pipe, data = pipeline_params(), load_section("data")
-    settings = {
-        "what": args.what,
-        "flipnet": to_dict(load_section("flipnet")),
-        "real_lq": pipe.flipnet_real_lq,
-    }
-    fresh_or_resumable(Path(args.out), settings)
-    hq = str(get_dataset("hq-train", data).root)
-    real_lq = [str(get_dataset(name, data).root) for name in pipe.flipnet_real_lq]
+    pipe, data, params = pipeline_params(), load_section("data"), load_section("flipnet")
+    settings = {"what": args.what, "flipnet": to_dict(params), "real_lq": pipe.flipnet_real_lq}
+    out = Path(args.out)
+    fresh_or_resumable(out, settings)
+    hq = get_dataset("hq-train", data).root
+    real_lq = [get_dataset(name, data).root for name in pipe.flipnet_real_lq]
+    records = machine_dir(OUT_DIR, *out.relative_to(OUT_DIR).parts)  # step timings: not in the DVC hash
     if args.what == "embedding":
-        argv = ["train", "embedding", "--hq", hq, "--out", args.out, "--lq-real", *real_lq]
+        train_embedding_folder(hq, real_lq, out, params, records=records)
     else:
-        pairs = str(get_dataset("real-pairs", data).root)
-        argv = ["train", "flipnet", "--embedding", args.embedding, "--hq", hq, "--real-pairs", pairs]
-        argv += ["--out", args.out, "--real-lq", *real_lq]
-    if cli.main(argv) != 0:
-        raise BenchError(f"FLIPNET {args.what} training failed (see above)")
+        pairs = get_dataset("real-pairs", data).root
+        train_flipnet_folder(
+            Path(args.embedding), hq, out, params, real_pairs=pairs, real_lq=real_lq, records=records
+        )
 
 
 if __name__ == "__main__":

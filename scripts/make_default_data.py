@@ -15,13 +15,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from flipnet_bench.data.bundle import REAL_LQ_SETS, build_hq, build_real_lq, build_real_pairs
+from flipnet_bench.data.bundle import REAL_LQ_SETS, build_hq, build_real_lq, build_real_pairs, build_realism
 from flipnet_bench.data.manifest import write_manifest
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_open
 
-PARTS = ("hq", "real-lq", "real-pairs", "attribution")
-LFW_COUNT = 1200  # as many LFW faces as keep data/default under 20 MB (see the Data section of README.md)
+PARTS = ("hq", "real-lq", "real-pairs", "realism", "attribution")
+LFW_COUNT = 1200  # as many LFW faces as keep data/default under 20 MB (see docs/data.md)
 
 
 def _swap_in(tmp: Path, final: Path) -> None:
@@ -52,7 +52,10 @@ def write_attribution(shared: Path, out: Path, lfw_count: int) -> None:
         "of the following collections; their licences and attributions apply to the derived files.\n\n"
         f"- `hq/` — aligned 128² faces from `hq-webmorph` (all 344) and {lfw_count} of `lfw-train`.\n"
         "- `real-lq/` — 16 images per set from `real-lq-dev`, downscaled 512→128.\n"
-        "- `real-pairs/` — centre 128² crops of pairs from `real-pairs` (`pairs.csv` keeps provenance).\n\n"
+        "- `real-pairs/` — centre 128² crops of pairs from `real-pairs` (`pairs.csv` keeps provenance).\n"
+        "- `realism/` — native-pixel 96×192 crops (eyes–nose band of the 512² face) of 12 further\n"
+        "  images per `real-lq-dev` set and of 8 held-out `hq-webmorph` faces aligned at 512²\n"
+        "  (degradation realism study).\n\n"
         f"{table}\n"
     )
     with atomic_open(out / "ATTRIBUTION.md", "w", encoding="utf-8") as handle:
@@ -68,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--size", type=int, default=128, help="side of the HQ and real-LQ images")
     parser.add_argument("--lfw-count", type=int, default=LFW_COUNT)
+    parser.add_argument(
+        "--realism-full", action="store_true",
+        help="realism part for the full-size run: 64 whole 512² HQ faces only (not for the bundle)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -92,6 +99,14 @@ def main(argv: list[str] | None = None) -> int:
             write_manifest(tmp)
             _swap_in(tmp, out / "real-pairs")
             print(f"real-pairs: {n} pairs")
+        if "realism" in args.parts:
+            tmp = _fresh(out / ".build-realism")
+            full = {"real_count": 0, "hq_count": 64, "crop": False} if args.realism_full else {}
+            counts = build_realism(args.shared, tmp, **full)
+            for name in counts:
+                write_manifest(tmp / name)
+            _swap_in(tmp, out / "realism")
+            print(f"realism: {counts}")
         if "attribution" in args.parts:
             write_attribution(args.shared, out, args.lfw_count)
     except BenchError as exc:

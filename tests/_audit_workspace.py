@@ -35,8 +35,8 @@ data:
 pipeline:
   sets: {{{SET}: {SYNTH_NAME}}}
   methods: [identity]
+  flipnet_methods: []
   weights_dir: weights
-  out: out
 prepare: {{source: hq-test, model: classic, preset: gfpgan, seed: 2024}}
 synth:
   source: hq-train
@@ -44,7 +44,8 @@ synth:
     classic: {{model: classic, preset: gfpgan, variants: 1, seed: 0, batch_size: 4}}
     realesrgan: {{model: realesrgan, preset: null, variants: 2, seed: 0, batch_size: 4}}
 methods:
-  identity: {{type: identity, checkpoint: null, batch_size: 4, seed: 0, options: {{}}}}
+  builtin:
+    identity: {{type: identity, checkpoint: null, batch_size: 4, seed: 0, options: {{}}}}
 evaluate:
   eval_size: 0
   metrics_gt: [psnr, ssim]
@@ -92,7 +93,7 @@ def build_workspace(root: Path) -> Path:
     from flipnet_bench.data.manifest import write_manifest
     from flipnet_bench.degrade import create_degradation
     from flipnet_bench.degrade.runner import degrade_folder
-    from flipnet_bench.environment import ENV_FILE, write_environment
+    from flipnet_bench.environment import environment_file, write_environment
     from flipnet_bench.io import write_json
     from flipnet_bench.methods import build_method
     from flipnet_bench.methods.run import restore_folder
@@ -123,7 +124,7 @@ def build_workspace(root: Path) -> Path:
         result = score_restored(restored, synthetic / "lq", synthetic / "hq", ["psnr", "ssim"], 0, None, 4)
         scores = Path("out/scores") / SET / "identity"
         write_scores(result, scores / "scores.json", Path("metrics") / SET / "identity.json")
-        write_environment(scores / ENV_FILE)
+        write_environment(environment_file(Path("out"), SET, "identity"))
         Path("weights").mkdir()
         Path("weights", WEIGHT_FILE).write_bytes(WEIGHT_BYTES)
         write_json("out/weights.json", {WEIGHT_NAME: {"sha256": weight_spec().sha256, "file": WEIGHT_FILE}})

@@ -21,7 +21,7 @@ from tests._audit_workspace import SET, SYNTH_NAME, WEIGHT_FILE, WEIGHT_NAME, bu
 CHECKS = ["manifests", "weights", "environment", "determinism", "rescoring", "datasets"]
 RESTORED = f"out/restored/{SET}/identity"
 METRICS = f"metrics/{SET}/identity.json"
-ENV = f"out/scores/{SET}/identity/environment.json"
+ENV = f"out/machine/scores/{SET}/identity/environment.json"  # beside the hashed scores, not inside
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ def test_parse_errors_name_the_key(data: dict, match: str) -> None:
 
 
 def test_unknown_top_level_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(config.SECTIONS, "section", f"{__name__}:Section")
+    monkeypatch.setitem(config.SECTIONS._items, "section", f"{__name__}:Section")
     params = tmp_path / "params.yaml"
     params.write_text("section:\n  steps: 3\nsectoin:\n  steps: 4\n")
     with pytest.raises(ParamsError, match="params.sectoin.*did you mean 'section'"):

@@ -15,6 +15,7 @@ from flipnet_bench.cli import main
 from flipnet_bench.data import hub
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import read_image, write_image
+from flipnet_bench.io.outputs import MARKER
 
 
 def _pair_folder(root: Path, rng: np.random.Generator, fmt: str = "csv") -> pd.DataFrame:
@@ -54,7 +55,8 @@ def test_publish_to_dir_loads_back_identically(tmp_path: Path, rng, monkeypatch,
     out = tmp_path / "export"
     assert main(["publish", str(src), "--repo-id", "org/faces", "--to-dir", str(out)]) == 0
     shards = sorted((out / "data").glob("*.parquet"))
-    assert [p.name for p in out.iterdir() if p.is_file()] == ["README.md"] and len(shards) == 1
+    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    assert files == [MARKER, "README.md"] and len(shards) == 1  # the marker claims the folder, not uploaded
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

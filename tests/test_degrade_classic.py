@@ -140,7 +140,8 @@ def _reference_module():
 def test_matches_a_per_image_cv2_implementation(faces: torch.Tensor) -> None:
     """Same parameters through cv2.filter2D / cv2.resize / cv2 JPEG give (nearly) the same LQ."""
     ref = _reference_module()
-    deg = create_degradation("classic", preset="gfpgan")
+    # the cv2 reference is the published chain in image pixels (reference scaling: test_degrade_scale.py)
+    deg = create_degradation("classic", preset="gfpgan", reference_size=None)
     lq, params = deg(faces, list(range(6)), seed=11)
     ours = to_uint8(lq).astype(np.float64)
     for i, p in enumerate(params):

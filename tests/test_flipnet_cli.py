@@ -74,10 +74,11 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_restoration_averages_independent_samples(trained: Path):
+    from flipnet_bench.config import load_section
     from flipnet_bench.io import to_tensor
     from flipnet_bench.methods.flipnet import FlipnetRestorer
 
-    params = str(trained / "params.yaml")
+    params = load_section("flipnet", trained / "params.yaml")
     lq = to_tensor([read_image(p) for p in list_images(trained / "reallq")])
     keys = [f"img{i}" for i in range(len(lq))]
     from flipnet_bench.models.flipnet.embedding import RESTORE

@@ -64,7 +64,9 @@ def test_other_run_results_are_cleared_not_mixed(tmp_path: Path) -> None:
     lq = _folder(tmp_path / "lq")
     restore_folder(_Counting(), lq, tmp_path / "out", progress=False)
     (tmp_path / "out" / "img1.png").unlink()
-    restore_folder(build_method("identity"), lq, tmp_path / "out", progress=False)
+    with pytest.raises(BenchError, match="recorded .*counting.* now .*identity"):  # names both runs
+        restore_folder(build_method("identity"), lq, tmp_path / "out", progress=False)
+    restore_folder(build_method("identity"), lq, tmp_path / "out", progress=False, overwrite=True)
     for i in range(5):  # every image is identity's now, none left over from the inverting method
         np.testing.assert_array_equal(
             read_image(tmp_path / "out" / f"img{i}.png"), read_image(lq / f"img{i}.png")
@@ -75,8 +77,9 @@ def test_refuses_foreign_nonempty_folder(tmp_path: Path) -> None:
     lq = _folder(tmp_path / "lq")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("mine")
-    with pytest.raises(BenchError, match="run.json"):
+    with pytest.raises(BenchError, match="not created by flipnet-bench"):
         restore_folder(build_method("identity"), lq, tmp_path / "out", progress=False)
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
 
 
 def test_external_results_are_used_and_checked(tmp_path: Path) -> None:
@@ -135,5 +138,7 @@ def test_changed_checkpoint_content_at_same_path_is_not_resumed(tmp_path: Path) 
     restore_folder(method, lq, tmp_path / "out", progress=False)
     assert method.seen == []  # same checkpoint bytes: everything resumed
     ckpt.write_bytes(b"v2")  # retrained in place
-    restore_folder(method, lq, tmp_path / "out", progress=False)
+    with pytest.raises(BenchError, match="fingerprint: recorded"):
+        restore_folder(method, lq, tmp_path / "out", progress=False)
+    restore_folder(method, lq, tmp_path / "out", progress=False, overwrite=True)
     assert method.seen == ["img0", "img1"]

@@ -62,7 +62,9 @@ def test_training_resumes_to_identical_weights(tmp_path: Path, monkeypatch: pyte
 def test_changed_config_does_not_resume_stale_state(tmp_path: Path) -> None:
     hq = _faces(tmp_path / "hq")
     rt.train_restorer(hq, tmp_path / "a", _cfg(steps=3))
-    second = rt.train_restorer(hq, tmp_path / "a", _cfg(steps=3, lr=5e-4))
+    with pytest.raises(BenchError, match="fingerprint: recorded"):  # other settings: refused, naming both
+        rt.train_restorer(hq, tmp_path / "a", _cfg(steps=3, lr=5e-4))
+    second = rt.train_restorer(hq, tmp_path / "a", _cfg(steps=3, lr=5e-4), overwrite=True)
     fresh = rt.train_restorer(hq, tmp_path / "b", _cfg(steps=3, lr=5e-4))
     a, b = load_file(str(second)), load_file(str(fresh))
     assert all(torch.equal(a[k], b[k]) for k in a)

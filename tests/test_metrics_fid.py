@@ -120,7 +120,7 @@ def test_fid_equals_pytorch_fid_end_to_end(
     from pytorch_fid.fid_score import calculate_frechet_distance
 
     pred, gt = _faces(shared_data, "WebPhoto-Test", 40), _faces(shared_data, "CelebA", 40)
-    metric = create_metric("fid", bootstrap_reps=0)
+    metric = create_metric("fid")
     for i in range(0, 40, 8):
         metric.update(Batch([str(k) for k in range(i, i + 8)], pred[i : i + 8], gt[i : i + 8]))
     ours = metric.compute().value
@@ -138,7 +138,7 @@ def test_fid_kid_metrics_share_features_and_report(inception_weights: Path, tmp_
     gen = torch.Generator().manual_seed(0)
     gt = torch.rand(12, 3, 40, 40, generator=gen)
     pred = (gt + 0.2 * torch.rand(12, 3, 40, 40, generator=gen)).clamp(0, 1)
-    fid = create_metric("fid", dims=64, bootstrap_reps=5)
+    fid = create_metric("fid", dims=64)
     kid = create_metric("kid", dims=64, subsets=10)
     for i in range(0, 12, 4):
         batch = Batch([f"{k}" for k in range(i, i + 4)], pred[i : i + 4], gt[i : i + 4])
@@ -146,17 +146,41 @@ def test_fid_kid_metrics_share_features_and_report(inception_weights: Path, tmp_
         kid.update(batch)
         assert len(batch.cache) == 2  # pred and gt features computed once, used by both
     r_fid, r_kid = fid.compute(), kid.compute()
-    assert r_fid.n == 12 and r_fid.value > 0 and r_fid.ci95[0] <= r_fid.ci95[1]
+    assert r_fid.n == 12 and r_fid.value > 0 and r_fid.ci95[0] <= r_fid.value <= r_fid.ci95[1]
+    assert r_kid.ci95[0] <= r_kid.value <= r_kid.ci95[1] and r_fid.arrays["pred"].shape == (12, 64)
     assert r_kid.extra["subset_size"] == 12 and any("used 12" in n for n in r_kid.notes)
     assert fid.definition()["weights_sha256"] == kid.definition()["weights_sha256"]
     # the same images as reference give ~0; a stats file reference works like the GT
     stats = FeatureStats()
     stats.update(np.concatenate([fid._gt[i] for i in range(3)]))
     stats.save(tmp_path / "ref.npz")
-    by_file = create_metric("fid", dims=64, ref_stats=str(tmp_path / "ref.npz"), bootstrap_reps=0)
+    by_file = create_metric("fid", dims=64, ref_stats=str(tmp_path / "ref.npz"))
     assert by_file.requires == frozenset()
     for part in fid._pred:
         by_file._pred.append(part)
     assert by_file.compute().value == pytest.approx(r_fid.value, rel=1e-6)
     with pytest.raises(BenchError, match="needs --gt images, --ref DIR or --ref-stats"):
         create_metric("fid").update(Batch(["x"], pred[:1]))
+
+
+def test_kid_matches_independent_numpy_mmd() -> None:
+    """KID on fixed features equals the unbiased polynomial-kernel MMD² written out pair by pair in numpy
+    (k(x, y) = (x·y / D + 1)³; same-set sums skip i = j). Subsets of the full size are the full set, so every
+    subset, and their mean, must give that number."""
+    from flipnet_bench.metrics.kid import poly_mmd
+
+    rng = np.random.default_rng(7)
+    m, dims = 12, 16
+    real, fake = rng.normal(0.3, 1.0, (m, dims)), rng.normal(0.0, 1.3, (m, dims))
+
+    def k(a: np.ndarray, b: np.ndarray) -> float:
+        return float((a @ b / dims + 1.0) ** 3)
+
+    same = sum(k(s[i], s[j]) for s in (real, fake) for i in range(m) for j in range(m) if i != j)
+    cross = sum(k(real[i], fake[j]) for i in range(m) for j in range(m))
+    expected = same / (m * (m - 1)) - 2 * cross / m**2
+    assert expected > 0.1  # the two sets differ: a non-trivial value, not a near-zero pass
+    r, f = torch.from_numpy(real), torch.from_numpy(fake)
+    assert poly_mmd(r, f).item() == pytest.approx(expected, rel=1e-12)
+    scores = kid_subsets(r, f, subsets=4, subset_size=m, generator=torch.Generator().manual_seed(0))
+    np.testing.assert_allclose(scores.numpy(), expected, rtol=1e-12)

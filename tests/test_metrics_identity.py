@@ -16,15 +16,12 @@ from flipnet_bench.metrics import Batch, create_metric
 from flipnet_bench.metrics.arcface_resnet import ArcFaceResNet18
 from flipnet_bench.metrics.face_crop import ALIGNED_FACE_BOX, find_face
 from flipnet_bench.metrics.identity import ArcFaceIdentity, DlibIdentity
-from flipnet_bench.weights import fetch
+from tests._strict import fetch_weights
 
 
 @pytest.fixture(scope="module")
 def dlib_weights() -> dict[str, Path]:
-    try:
-        return fetch(["dlib_face_recognition_v1", "dlib_shape_predictor_5"])
-    except BenchError as exc:
-        pytest.skip(str(exc))
+    return fetch_weights(["dlib_face_recognition_v1", "dlib_shape_predictor_5"])
 
 
 @pytest.fixture(scope="module")

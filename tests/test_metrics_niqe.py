@@ -14,7 +14,7 @@ from flipnet_bench.metrics import Batch
 from flipnet_bench.metrics.functional.imresize import imresize
 from flipnet_bench.metrics.functional.niqe import _gaussian7, niqe_features
 from flipnet_bench.metrics.niqe import FDNIQE, NIQE
-from flipnet_bench.weights import fetch
+from tests._strict import fetch_weights, require
 
 # pyiqa's published NIQE of the five TID2013 distorted images (ResultsCalibra, docs/metrics.md).
 PUBLISHED = {"I03": 15.6538, "I04": 3.6549, "I06": 3.2342, "I08": 3.1921, "I19": 9.0722}
@@ -22,10 +22,7 @@ PUBLISHED = {"I03": 15.6538, "I04": 3.6549, "I06": 3.2342, "I08": 3.1921, "I19":
 
 @pytest.fixture(scope="module")
 def params_path() -> Path:
-    try:
-        return fetch(["niqe_pris_params"])["niqe_pris_params"]
-    except BenchError as exc:  # offline machine: the weights manager says how to fix it
-        pytest.skip(str(exc))
+    return fetch_weights(["niqe_pris_params"])["niqe_pris_params"]
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +48,8 @@ def test_published_tid2013_values(shared_data: Path, metric: NIQE) -> None:
 
 
 def test_parity_with_pyiqa_on_real_faces(shared_data: Path, metric: NIQE, params_path: Path, tmp_path: Path):
-    pyiqa = pytest.importorskip("pyiqa")
-    scipy_io = pytest.importorskip("scipy.io")
+    pyiqa = require("pyiqa")
+    scipy_io = require("scipy.io")
     with np.load(params_path) as d:  # the same parameters, in the .mat layout pyiqa reads
         scipy_io.savemat(
             tmp_path / "niqe.mat", {"mu_prisparam": d["mu_pris_param"], "cov_prisparam": d["cov_pris_param"]}
@@ -71,7 +68,7 @@ def test_parity_with_pyiqa_on_real_faces(shared_data: Path, metric: NIQE, params
 
 def test_resize_is_bitwise_pyiqa_in_float32() -> None:
     """NIQE's α grid search amplifies last-bit differences, so the float32 resize must equal pyiqa's."""
-    resize = pytest.importorskip("pyiqa.matlab_utils").imresize
+    resize = require("pyiqa.matlab_utils").imresize
     y = torch.rand(2, 1, 96, 150, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     for scale in (0.5, 0.75, 1.5):
         ours = imresize(y, scale, dtype=torch.float32)
@@ -128,17 +125,44 @@ def test_fd_niqe(shared_data: Path, tmp_path: Path) -> None:
     values = []
     for k in (3, 7):  # box blur of growing size: the distance to the clean set must grow
         blurred = torch.nn.functional.avg_pool2d(clean, k, stride=1, padding=k // 2, count_include_pad=False)
-        metric = FDNIQE(reference="gt", bootstrap_reps=20)
+        metric = FDNIQE(reference="gt")
         metric.update(Batch(keys, blurred, gt=clean))
         values.append(metric.compute())
     assert 0 < values[0].value < values[1].value
     assert values[1].ci95 is not None and values[1].n == 6
+    assert values[1].ci95[0] <= values[1].value <= values[1].ci95[1]
     for i, key in enumerate(keys):  # the same reference as a folder gives the same number
         write_image(
             tmp_path / f"{key}.png", (clean[i].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         )
-    by_dir = FDNIQE(ref_dir=tmp_path, bootstrap_reps=0)
+    by_dir = FDNIQE(ref_dir=tmp_path)
     by_dir.update(Batch(keys, clean))  # the clean set against itself (through PNG files): zero
     assert abs(by_dir.compute().value) < 1e-6
     with pytest.raises(BenchError, match="reference"):
         FDNIQE().update(Batch(keys[:1], clean[:1]))
+
+
+def test_weight_hash_mismatch_fails_not_skips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixtures above fail (never skip) when a weight file does not match its pinned SHA-256."""
+    import flipnet_bench.weights
+    from flipnet_bench.weights.manager import _verify, get_spec
+
+    wrong = tmp_path / "niqe_pris_params.npz"
+    wrong.write_bytes(b"not the published parameters")
+
+    def fetch_wrong(names: list[str]) -> dict[str, Path]:
+        return {names[0]: _verify(get_spec(names[0]), wrong, "test")}
+
+    monkeypatch.setattr(flipnet_bench.weights, "fetch", fetch_wrong)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="pinned hash"):
+        fetch_weights(["niqe_pris_params"])
+
+
+def test_missing_prerequisite_skips_only_off_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run this check"):
+        require("flipnet_bench_no_such_module")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require("flipnet_bench_no_such_module")

@@ -54,8 +54,20 @@ def test_parity_with_basicsr_formulas(shared_data: Path, basicsr) -> None:
         assert psnr(to_tensor(pred), to_tensor(gt), 4, False).item() == pytest.approx(ref_pc, rel=1e-4)
 
 
+def test_bt601_y_matches_the_standard() -> None:
+    """Y of pure colours on the 0-255 scale, from the BT.601 coefficients (MATLAB ``rgb2ycbcr``, basicsr):
+    black 16, white 235, red 16 + 65.481, green 16 + 128.553, blue 16 + 24.966. No download needed, so
+    this check runs wherever the basicsr parity test cannot."""
+    colours = torch.tensor([[0, 0, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=torch.float32)
+    y = rgb_to_y_bt601(colours.view(5, 3, 1, 1))[:, 0, 0, 0].numpy()
+    np.testing.assert_allclose(y, [16.0, 235.0, 81.481, 144.553, 40.966], atol=1e-5)
+    grey = rgb_to_y_bt601(torch.full((1, 3, 2, 2), 128 / 255))  # Y = 16 + 219 * 128 / 255
+    np.testing.assert_allclose(grey.numpy(), 16 + 219 * 128 / 255, atol=1e-5)
+
+
 def test_cross_check_with_skimage(shared_data: Path) -> None:
-    metrics = pytest.importorskip("skimage.metrics")
+    from skimage import metrics  # a test dependency: never skipped
+
     pred, gt = _pairs(shared_data, n=2)[0]
     yp = rgb_to_y_bt601(to_tensor(pred))[0, 0].numpy()
     yg = rgb_to_y_bt601(to_tensor(gt))[0, 0].numpy()
@@ -87,13 +99,13 @@ def test_batch_equals_single_and_metric_objects(rng: np.random.Generator) -> Non
 
 def test_identical_images_and_bad_input() -> None:
     x = torch.rand(2, 3, 16, 16)
-    assert torch.isinf(psnr(x, x)).all()
+    assert torch.allclose(psnr(x, x), torch.full((2,), 148.1308, dtype=torch.float64))  # MSE floor
     assert torch.allclose(ssim(x, x), torch.ones(2, dtype=torch.float64))
     m = PSNR()
     m.update(Batch(["a", "b"], x, gt=x))
     m.update(Batch(["c"], x[:1] * 0.5, gt=x[:1]))
     res = m.compute()
-    assert res.n == 1 and any("excluded" in note for note in res.notes)
+    assert res.n == 3 and not any("excluded" in note for note in res.notes)  # perfect images count
     with pytest.raises(BenchError, match="needs --gt"):
         SSIM().update(Batch(["a"], x[:1]))
     with pytest.raises(BenchError, match=r"\[0, 1\]"):

@@ -14,8 +14,9 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, read_image, to_tensor
 from flipnet_bench.metrics import Batch, create_metric
 from flipnet_bench.metrics.functional import psnr
+from tests._strict import require
 
-pyiqa = pytest.importorskip("pyiqa")
+pyiqa = require("pyiqa")
 
 
 def _pairs(shared_data: Path) -> tuple[torch.Tensor, torch.Tensor]:

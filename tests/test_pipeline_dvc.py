@@ -11,7 +11,7 @@ import yaml
 from flipnet_bench.config import load_params
 from flipnet_bench.data.params import DataParams
 from flipnet_bench.errors import BenchError
-from flipnet_bench.methods.params import ExternalEntry, MethodsParams
+from flipnet_bench.methods.params import ExternalEntry, MethodEntry, MethodsParams
 from flipnet_bench.report.layout import resolve_set
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,6 +44,8 @@ def test_stage_names_and_matrix(stages: list) -> None:
     for alias in params["pipeline"]["sets"]:
         for method in params["pipeline"]["methods"]:
             assert f"restore@{alias}-{method}" in names and f"score@{alias}-{method}" in names
+        for method in params["pipeline"]["flipnet_methods"]:
+            assert f"restore-flipnet@{alias}-{method}" in names and f"score-flipnet@{alias}-{method}" in names
     assert {"prepare", "weights", "reference", "train-flipnet", "realism", "leaderboard"} <= names
 
 
@@ -92,7 +94,10 @@ def test_resolve_set_and_method_entries(tmp_path: Path) -> None:
         resolve_set("nope", {"lfw": "lfw-test"}, data)
     with pytest.raises(BenchError, match="HQ split, not a test set"):
         resolve_set("h", {"h": "hq-train"}, data)
-    methods = MethodsParams(external={"codeformer": ExternalEntry(Path("/x"))})
+    methods = MethodsParams(
+        builtin={"restorer_o": MethodEntry("restorer", "out/methods/restorer_o")},
+        external={"codeformer": ExternalEntry(Path("/x"))},
+    )
     assert methods.entry("restorer_o").type == "restorer"
     assert methods.entry("codeformer").options == {"results": "/x", "label": "codeformer"}
     with pytest.raises(BenchError, match="methods.bicubic is not defined"):

@@ -17,6 +17,7 @@ from flipnet_bench.report.evaluate import numbers_only
 from flipnet_bench.report.html import make_thumbnails, page_data, write_html
 from flipnet_bench.report.leaderboard import load_board, to_csv, to_markdown
 from flipnet_bench.report.plots import metric_bars, perception_distortion, realism_chart
+from tests._strict import unavailable
 
 SETS = ["synth", "lfw"]
 METHODS = ["identity", "restorer_o"]
@@ -27,21 +28,33 @@ def _entry(value: float, hib: bool, per: dict[str, float]) -> dict:
     return {"value": value, "ci95": [value - 0.1, value + 0.1], "n": len(per), "definition": definition}
 
 
-def _scores(root: Path) -> Path:
-    """Fake scored results: PSNR (↑) and LPIPS (↓) on the GT set; NIQE (↓) everywhere, FID null on lfw."""
+#: Per-image deviations with mean 0: small (a 2-dB gap is then significant) or large (a 0.5 gap is not).
+SMALL = [-0.1, 0.1, -0.05, 0.05, -0.02, 0.02, 0.0, 0.0]
+LARGE = [-3.0, 3.0, -2.0, 2.0, -1.0, 1.0, 0.5, -0.5]
+
+
+def _scores(root: Path, ids: dict[str, float] | None = None) -> Path:
+    """Fake scored results: PSNR (↑) and LPIPS (↓) on the GT set; NIQE (↓) everywhere, FID null on lfw.
+
+    Per-image values scatter around each value: SMALL on the GT set, LARGE (and shuffled) for NIQE on lfw.
+    """
     values = {
         ("synth", "identity"): {"psnr": 20.0, "lpips": 0.5, "niqe": 9.0},
         ("synth", "restorer_o"): {"psnr": 22.0, "lpips": 0.4, "niqe": 8.0},
-        ("lfw", "identity"): {"niqe": 7.0, "fid": None},
-        ("lfw", "restorer_o"): {"niqe": 7.5, "fid": None},
+        ("lfw", "identity"): {"niqe": 7.0, "fid": None, "ids_dlib": 1.0},
+        ("lfw", "restorer_o"): {"niqe": 7.5, "fid": None, "ids_dlib": 0.9},
     }
-    hib = {"psnr": True, "lpips": False, "niqe": False, "fid": False}
+    hib = {"psnr": True, "lpips": False, "niqe": False, "fid": False, "ids_dlib": True}
     for (s, m), vals in values.items():
-        per = {"a": 1.0, "b": 2.0}
-        metrics = {k: _entry(v, hib[k], per) if v is not None else
+        spread = LARGE[::-1] if m == "restorer_o" else LARGE
+        per = {k: {f"k{i}": v + (spread if s == "lfw" else SMALL)[i] * (0.01 if k == "ids_dlib" else 1)
+                   for i in range(8)} for k, v in vals.items() if v is not None}  # fmt: skip
+        if ids is not None and "ids_dlib" in per:
+            per["ids_dlib"] = {f"k{i}": ids[m] + 0.01 * i for i in range(8)}
+        metrics = {k: _entry(v, hib[k], per[k]) if v is not None else
                    {"value": None, "ci95": None, "n": 0, "definition": {}, "notes": ["skipped"]}
                    for k, v in vals.items()}  # fmt: skip
-        result = {"metrics": metrics, "per_image": {k: per for k in vals if vals[k] is not None},
+        result = {"metrics": metrics, "per_image": per,
                   "run": {"set": s, "dataset": f"ds-{s}", "method": m, "has_gt": s == "synth"},
                   "evaluation": {"eval_size": 256, "resize": "bicubic"}}  # fmt: skip
         write_json(root / s / m / "scores.json", result)
@@ -50,18 +63,41 @@ def _scores(root: Path) -> Path:
 
 def test_markdown_and_csv_mark_the_best_per_set(tmp_path: Path) -> None:
     board = load_board(_scores(tmp_path / "scores"), SETS, METHODS, ["psnr", "lpips", "fid", "niqe"])
-    assert board.metrics == ["psnr", "lpips", "niqe"]  # fid never had a value: no empty column
+    assert board.metrics == ["psnr", "lpips", "niqe", "ids_dlib"]  # fid never had a value: no empty column
     md = to_markdown(board)
     rows = [line for line in md.splitlines() if re.match(r"\| (synth|lfw) \| (identity|restorer_o) \|", line)]
     assert len(rows) == 4
     assert "| synth | restorer_o | **22.00 [21.90, 22.10]** | **0.4000 [0.3000, 0.5000]** |" in md
-    assert re.search(r"\| lfw \| identity \| — \| — \| \*\*7\.0000", md)  # no GT: empty PSNR/LPIPS cells
+    assert re.search(r"\| lfw \| identity \| — \| — \| 7\.0000 \[6\.9000, 7\.1000\] ≈", md)  # a tie
     assert "PSNR ↑" in md and "LPIPS ↓" in md and "Metric definitions" in md and "256²" in md
+    assert "Holm" in md and "never bold" in md
     table = list(csv.DictReader(io.StringIO(to_csv(board))))
-    assert len(table) == 2 * 3 + 2 * 1
+    assert len(table) == 2 * 3 + 2 * 2 + 2  # + the identity gate's pass rate on lfw
     best = {(r["set"], r["method"], r["metric"]) for r in table if r["best"] == "True"}
     assert best == {("synth", "restorer_o", "psnr"), ("synth", "restorer_o", "lpips"),
-                    ("synth", "restorer_o", "niqe"), ("lfw", "identity", "niqe")}  # fmt: skip
+                    ("synth", "restorer_o", "niqe")}  # fmt: skip
+    ties = {(r["set"], r["method"], r["metric"]) for r in table if r["tie"] == "True"}
+    assert ties == {("lfw", "identity", "niqe"), ("lfw", "restorer_o", "niqe")}
+
+
+def test_reference_rows_and_identity_on_real_sets_are_never_bold(tmp_path: Path) -> None:
+    """The identity baseline scores ids_dlib 1.0 vs its own input: a gate pass, never the best."""
+    scores = _scores(tmp_path / "scores", ids={"identity": 0.97, "restorer_o": 0.80})
+    board = load_board(scores, SETS, METHODS, ["psnr", "niqe", "ids_dlib"], reference_rows=["identity"])
+    reference = [c for (_, m), row in board.cells.items() if m == "identity" for c in row.values()]
+    assert not any(c.best or c.tie for c in reference)
+    assert not board.cells[("lfw", "restorer_o")]["ids_dlib"].best  # a gate column is never ranked
+    assert ("lfw", "ids_dlib") not in board.verdicts
+    assert ("synth", "psnr") not in board.verdicts  # one candidate left: nothing to be significant against
+    md = to_markdown(board)
+    assert "| lfw | identity (reference) |" in md and "ID gate (pass rate)" in md
+    from flipnet_bench.stats.gate import gate_threshold
+
+    assert gate_threshold("ds-lfw") is not None and board.gates[("lfw", "identity")][1] == sum(
+        0.97 + 0.01 * i >= gate_threshold("ds-lfw") for i in range(8)
+    )
+    assert board.gates[("lfw", "identity")][0] >= board.gates[("lfw", "restorer_o")][0]
+    assert ("synth", "identity") not in board.gates  # sets with ground truth have no gate
 
 
 def test_numbers_only_keeps_values() -> None:
@@ -109,10 +145,9 @@ def test_html_page_embeds_data(tmp_path: Path) -> None:
     assert (page.parent / "thumbs" / "synth" / "restorer_o" / "b.png").is_file()
 
 
-@pytest.mark.skipif(
-    find_chromium() is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-)
 def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
+    if find_chromium() is None:  # a skip only off CI: .ci/run installs chromium or fails
+        unavailable("Debian's chromium is not installed (.ci/run installs it)")
     page = _page(tmp_path)
     dom = dump_dom(page)
     rows = re.findall(r'<tr class="lb-row" data-set="([^"]+)" data-method="([^"]+)">', dom)
@@ -130,7 +165,7 @@ def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
 def test_frechet_from_features_is_exact() -> None:
     from scipy import linalg
 
-    from flipnet_bench.report.realism import frechet_from_features
+    from flipnet_bench.metrics.frechet import frechet_from_features
 
     rng = np.random.default_rng(0)
     for n1, n2 in ((5, 7), (30, 12), (80, 90)):  # rank-deficient both sides, and full rank (D = 16)
@@ -139,3 +174,31 @@ def test_frechet_from_features_is_exact() -> None:
         root = linalg.sqrtm(s1 @ s2).real
         expected = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(s1 + s2 - 2 * root)
         assert frechet_from_features(a, b) == pytest.approx(expected, rel=1e-6)
+
+
+def test_seed_spread_is_shown_apart_from_the_interval(tmp_path: Path) -> None:
+    scores = _scores(tmp_path / "scores")
+    for seed, psnr in ((1, 21.5), (2, 22.4)):
+        metrics = {"psnr": _entry(psnr, True, {}), "lpips": {"value": None}}
+        path = tmp_path / "seeds" / "synth" / "restorer_o" / f"seed{seed}" / "scores.json"
+        write_json(path, {"metrics": metrics})
+    board = load_board(scores, SETS, METHODS, ["psnr", "lpips"], seeds_root=tmp_path / "seeds")
+    cell = board.cells[("synth", "restorer_o")]["psnr"]
+    assert cell.seeds == (3, 21.5, 22.4) and cell.ci95 == (21.9, 22.1)  # the interval stays the main run's
+    assert board.cells[("synth", "restorer_o")]["lpips"].seeds is None  # no other seed has a value
+    md = to_markdown(board)
+    assert "22.00 [21.90, 22.10] ⟨21.50–22.40⟩" in md and "| seeds |" in md
+    row = next(r for r in csv.DictReader(io.StringIO(to_csv(board))) if r["metric"] == "psnr" and r["seeds"])
+    spread = [row[k] for k in ("method", "seeds", "seed_min", "seed_max")]
+    assert spread == ["restorer_o", "3", "21.5", "22.4"]
+
+
+def test_seed_spread_params_are_checked() -> None:
+    from flipnet_bench.config import ParamsError
+    from flipnet_bench.methods.params import PipelineParams
+
+    assert PipelineParams(seed_sets=["lfw-test"], extra_seeds=[1, 2]).extra_seeds == [1, 2]
+    with pytest.raises(ParamsError, match="seed_sets"):
+        PipelineParams(seed_sets=["no-such-set"])
+    with pytest.raises(ParamsError, match="extra_seeds"):
+        PipelineParams(extra_seeds=[1, 1])

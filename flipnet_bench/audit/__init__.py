@@ -3,10 +3,16 @@ inputs and these weights produce?
 
 Check families live one per module and register in :data:`CHECKS` (``Registry("audit check")``): ``dvc``,
 ``manifests``, ``weights``, ``environment``, ``determinism``, ``rescoring``, ``datasets``. Call
-:func:`run_audit` from code; the CLI adds the table and the exit status.
+:func:`run_audit` from code; the CLI adds the table and the exit status. Exports load on first use
+(:mod:`flipnet_bench.lazy`) so that the command line starts fast.
 """
 
-from flipnet_bench.audit.base import CHECK_ORDER, CHECKS, AuditContext, AuditOptions, CheckResult
-from flipnet_bench.audit.report import AuditReport, run_audit
+from flipnet_bench.lazy import lazy_exports
 
-__all__ = ["CHECKS", "CHECK_ORDER", "AuditContext", "AuditOptions", "AuditReport", "CheckResult", "run_audit"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        ".base": ("CHECKS", "CHECK_ORDER", "AuditContext", "AuditOptions", "CheckResult"),
+        ".report": ("AuditReport", "run_audit"),
+    },
+)

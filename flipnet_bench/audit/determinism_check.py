@@ -23,6 +23,7 @@ import numpy as np
 
 from flipnet_bench.audit.base import AuditContext, CheckResult, rel, summarize
 from flipnet_bench.errors import BenchError
+from flipnet_bench.report.layout import OUT_DIR
 
 #: Allowed difference (in 8-bit gray levels) when the stored or the re-run images come from a GPU, whose
 #: kernels are not bit-reproducible across runs or cards: mean |Δ| and largest |Δ| over an image.
@@ -60,7 +61,7 @@ def synth_folders(ctx: AuditContext) -> dict[str, Path]:
     from flipnet_bench.data.registry import get_dataset
     from flipnet_bench.report.layout import synth_dir
 
-    out = Path(ctx.params("pipeline").out)
+    out = OUT_DIR
     folders = {f"synth/{m}": ctx.root / synth_dir(out, m) for m in ctx.params("synth").all_models()}
     name = f"synthetic-celeba-test-style@{ctx.params('prepare').source}"
     try:
@@ -151,24 +152,19 @@ def restored_folders(ctx: AuditContext) -> list[tuple[str, str, Path]]:
     from flipnet_bench.report.layout import restored_dir
 
     pipe, methods = ctx.params("pipeline"), ctx.params("methods")
-    names = list(dict.fromkeys([*pipe.methods, *methods.external]))
-    out = Path(pipe.out)
-    return [(a, m, ctx.root / restored_dir(out, a, m)) for a in pipe.sets for m in names]
+    names = list(dict.fromkeys([*pipe.all_methods(), *methods.external]))
+    return [(a, m, ctx.root / restored_dir(OUT_DIR, a, m)) for a in pipe.sets for m in names]
 
 
 def build_pipeline_method(ctx: AuditContext, alias: str, name: str) -> Any:
     """The method exactly as ``pipelines/restore.py`` builds it for ``restore@<alias>-<name>``."""
-    from flipnet_bench.methods import build_method
+    from flipnet_bench.methods.stage import stage_method, stage_options
 
     entry = ctx.params("methods").entry(name)
-    options = dict(entry.options)
-    if entry.checkpoint is not None:
-        options["checkpoint"] = entry.checkpoint
-    if entry.type == "external":
-        options["results"] = f"{options['results']}/{alias}"
+    options = stage_options(entry, alias)
     key = ("method", entry.type, json.dumps(options, sort_keys=True, default=str))
     if key not in ctx.memo:  # one model load per method, not per test set
-        ctx.memo[key] = build_method(entry.type, **options)
+        ctx.memo[key] = stage_method(ctx.params("methods"), name, alias, ctx.params)[0]
     return ctx.memo[key], entry
 
 

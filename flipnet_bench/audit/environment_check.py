@@ -12,8 +12,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from flipnet_bench.audit.base import AuditContext, CheckResult, rel, summarize
-from flipnet_bench.environment import ENV_FILE, diff_environments, read_environment
+from flipnet_bench.environment import diff_environments, read_environment
 from flipnet_bench.errors import BenchError
+from flipnet_bench.report.layout import OUT_DIR
 
 
 def metrics_files(ctx: AuditContext) -> list[tuple[str, str, Path]]:
@@ -26,9 +27,9 @@ def metrics_files(ctx: AuditContext) -> list[tuple[str, str, Path]]:
 
 
 def environment_file(ctx: AuditContext, alias: str, method: str) -> Path:
-    from flipnet_bench.report.layout import scores_dir
+    from flipnet_bench.environment import environment_file as recorded_at
 
-    return ctx.root / scores_dir(Path(ctx.params("pipeline").out), alias, method) / ENV_FILE
+    return ctx.root / recorded_at(OUT_DIR, alias, method)
 
 
 def check(ctx: AuditContext) -> list[CheckResult]:

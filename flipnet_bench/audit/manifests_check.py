@@ -16,6 +16,7 @@ from typing import Any
 from flipnet_bench.audit.base import AuditContext, CheckResult, rel, summarize
 from flipnet_bench.data.manifest import MANIFEST_NAME, verify_manifest
 from flipnet_bench.errors import BenchError
+from flipnet_bench.report.layout import OUT_DIR
 
 #: Datasets the pipeline reads besides its test sets (see pipelines/prepare.py).
 PIPELINE_INPUTS = ("hq-train", "hq-test", "real-pairs")
@@ -90,7 +91,7 @@ def _record_parts(record: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _record_rows(ctx: AuditContext) -> list[CheckResult]:
-    out = Path(ctx.params("pipeline").out)
+    out = OUT_DIR
     records = sorted((ctx.root / out / "prepare" / "sets").glob("*.json"))
     rows = []
     for path in records:

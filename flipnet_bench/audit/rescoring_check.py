@@ -29,6 +29,7 @@ from typing import Any
 from flipnet_bench.audit.base import AuditContext, CheckResult, rel, summarize
 from flipnet_bench.audit.environment_check import metrics_files
 from flipnet_bench.errors import BenchError
+from flipnet_bench.report.layout import OUT_DIR
 
 WHOLE_SET = ("psnr", "ssim")
 DEFAULT_SAMPLED = ("niqe",)
@@ -84,8 +85,8 @@ class _Folder:
         if alias not in pipe.sets:
             raise BenchError(f"{self.where}: set {alias!r} is not in params.yaml pipeline.sets (stale file?)")
         self.test_set = resolve_set(alias, pipe.sets, ctx.params("data"))
-        self.pred = restored_dir(Path(pipe.out), alias, method)
-        self.full_path = scores_dir(Path(pipe.out), alias, method) / "scores.json"
+        self.pred = restored_dir(OUT_DIR, alias, method)
+        self.full_path = scores_dir(OUT_DIR, alias, method) / "scores.json"
         self.full = _read_json(self.full_path) if self.full_path.is_file() else None
 
     def consistency(self) -> list[str]:
@@ -112,7 +113,7 @@ class _Folder:
         from flipnet_bench.report.evaluate import score_restored
         from flipnet_bench.report.layout import gt_stats_file, reference_dir
 
-        out = Path(self.ctx.params("pipeline").out)
+        out = OUT_DIR
         ref_stats = (
             gt_stats_file(out, self.alias) if self.test_set.has_gt else reference_dir(out) / "fid_stats.npz"
         )

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 from flipnet_bench.audit.base import AuditContext, CheckResult, rel, summarize
+from flipnet_bench.report.layout import OUT_DIR
 
 
 def _recorded(ctx: AuditContext) -> dict[str, Any]:
-    path = ctx.root / Path(ctx.params("pipeline").out) / "weights.json"
+    path = ctx.root / OUT_DIR / "weights.json"
     if not path.is_file():
         return {}
     try:

@@ -25,6 +25,7 @@ weights (1, 1, 0.01, 0.02, 0.02) keep them within 1.5 px (tested: < 2 px), while
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ from flipnet_bench.io import (
     write_image,
     write_json,
 )
+from flipnet_bench.io.outputs import claim_output
 
 #: Template at 512×512: left eye, right eye, nose tip, left mouth corner, right mouth corner (x, y).
 TEMPLATE_512 = np.array(
@@ -187,11 +189,13 @@ def align_folder(
     pick: Pick = "largest",
     suffix: str = ".png",
     lenient: bool = False,
+    overwrite: bool = False,
 ) -> AlignReport:
     """Align every image under ``src`` (recursively) into flat ``out``; resumable (existing outputs are kept).
 
     Writes ``out/no_face.txt`` (one relative input path per line, empty when every face was found) and
     ``out/landmarks_used.json`` (output name → the 5 points in source pixels and where they came from).
+    ``out`` is claimed via :mod:`flipnet_bench.io.outputs` (other settings refuse unless ``overwrite``).
     """
     if size < 16:
         raise BenchError(f"--size {size} is too small; use at least 16")
@@ -201,6 +205,11 @@ def align_folder(
             f"{out}: output folder must differ from the input folder (inputs are never modified)"
         )
     marks = load_landmarks_file(landmarks) if isinstance(landmarks, str | Path) else landmarks
+    given = {k: np.asarray(v).round(3).tolist() for k, v in sorted((marks or {}).items())}
+    settings = {"size": size, "detector": detector, "pick": pick, "suffix": suffix,
+                "landmarks_sha256": hashlib.sha256(json.dumps(given).encode()).hexdigest()}  # fmt: skip
+    owned = (f"*{suffix}", "landmarks_used.json", "no_face.txt")
+    claim_output(out, "data align", settings, owned=owned, sources=[src], overwrite=overwrite)
     source = LandmarkSource(marks, detector, pick)
     report = AlignReport()
     files = list_images(src, recursive=True, lenient=lenient, skipped=report.skipped)

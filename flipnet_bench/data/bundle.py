@@ -168,6 +168,42 @@ def build_real_pairs(shared: Path, out: Path, crop: int = 128) -> int:
     return len(kept)
 
 
+#: Native-pixel crop of a 512²-aligned face used by the realism study: (top, left, height, width). The band
+#: across eyes and nose holds the most texture; two whole 96-px NIQE blocks, on the 8-px JPEG grid.
+REALISM_CROP = (208, 160, 96, 192)
+
+
+def build_realism(
+    shared: Path, out: Path, real_count: int = 12, real_skip: int = 16, hq_count: int = 8, crop: bool = True
+) -> dict[str, int]:
+    """Native-scale material of the realism study: real LQ and clean HQ at the 512² face scale.
+
+    ``out/<set>/``: images ``real_skip … real_skip+real_count`` of each real-lq-dev set (disjoint from the
+    ``real_count`` ≤ 16 shrunk copies in ``real-lq/``), ``out/hq/``: the first ``hq_count`` held-out
+    hq-webmorph faces with file landmarks, aligned at 512². With ``crop`` each is cut to
+    :data:`REALISM_CROP` (pixels untouched: resizing would remove the degradations being compared);
+    without, whole 512² faces (the full-size run's HQ; its real sets are read from real-lq-dev directly).
+    """
+    top, left, h, w = REALISM_CROP
+
+    def save(path: Path, image: np.ndarray) -> None:
+        write_image(path, image[top : top + h, left : left + w] if crop else image)
+
+    counts = {}
+    root = _require(shared / "real-lq-dev")
+    for folder, name in REAL_LQ_SETS.items() if real_count else ():
+        files = list_images(_require(root / folder))[real_skip : real_skip + real_count]
+        for path in files:
+            save(out / name / (path.stem + ".png"), read_image(path))
+        counts[name] = len(files)
+    landmarks = load_landmarks_file(_require(shared / "hq-webmorph" / "landmarks.json"))
+    jobs = [j for j in hq_jobs(shared, 0, ".png", ".png") if j.split == "test" and j.key in landmarks]
+    for job in jobs[:hq_count]:
+        save(out / "hq" / job.name, warp_face(read_image(job.source), landmarks[job.key], 512))
+    counts["hq"] = min(hq_count, len(jobs))
+    return counts
+
+
 def contact_sheet(
     files: list[Path], count: int = 24, cols: int = 6, cell: int = 128, marks: bool = True
 ) -> np.ndarray:

@@ -6,13 +6,15 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flipnet_bench.cli import command_group
 from flipnet_bench.config import load_section
 from flipnet_bench.data.params import DataParams
-from flipnet_bench.data.registry import DATASETS, DatasetCountWarning, DatasetSpec, get_dataset
 from flipnet_bench.errors import BenchError
-from flipnet_bench.io import Skipped, list_images
+
+if TYPE_CHECKING:  # the registry lists folders (numpy, PIL): loaded when a command runs, not for --help
+    from flipnet_bench.data.registry import DatasetSpec
 
 
 def _data_params(path: str) -> DataParams:
@@ -21,6 +23,9 @@ def _data_params(path: str) -> DataParams:
 
 
 def _count(spec: DatasetSpec) -> int:
+    from flipnet_bench.data.registry import DatasetCountWarning
+    from flipnet_bench.io import Skipped, list_images
+
     if spec.kind == "pairs":
         with warnings.catch_warnings():  # the count note is printed by the caller
             warnings.simplefilter("ignore", DatasetCountWarning)
@@ -29,6 +34,8 @@ def _count(spec: DatasetSpec) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from flipnet_bench.data.registry import DATASETS, get_dataset
+
     params = _data_params(args.params)
     for name in args.names or DATASETS.names():
         entry = DATASETS.get(name)
@@ -51,6 +58,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def _spec_for_folder(folder: Path, params: DataParams) -> DatasetSpec | None:
     """The registered dataset whose root is ``folder``, if any (to compare counts with the official one)."""
+    from flipnet_bench.data.registry import DATASETS, get_dataset
+
     for name in DATASETS.names():
         try:
             spec = get_dataset(name, params)
@@ -71,6 +80,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from flipnet_bench.data.manifest import verify_manifest
+    from flipnet_bench.data.registry import DATASETS, get_dataset
 
     target = Path(args.dir)
     if not target.exists() and args.dir in DATASETS:
@@ -93,7 +103,15 @@ def cmd_align(args: argparse.Namespace) -> int:
     from flipnet_bench.data.align import align_folder
 
     report = align_folder(
-        args.src, args.out, args.landmarks, args.size, args.detector, args.pick, args.suffix, args.lenient
+        args.src,
+        args.out,
+        args.landmarks,
+        args.size,
+        args.detector,
+        args.pick,
+        args.suffix,
+        args.lenient,
+        overwrite=args.overwrite,
     )
     print(report.summary())
     for rel in report.no_face:
@@ -106,7 +124,7 @@ def cmd_align(args: argparse.Namespace) -> int:
 
 def cmd_sheet(args: argparse.Namespace) -> int:
     from flipnet_bench.data.bundle import contact_sheet
-    from flipnet_bench.io import write_image
+    from flipnet_bench.io import list_images, write_image
 
     files = list_images(args.dir)
     write_image(args.out, contact_sheet(files, args.count, args.cols, args.cell, not args.no_marks))
@@ -121,11 +139,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     folder = resolve_pair_folder(args.dir, args.lq, args.hq, args.metadata)
     if args.to_dir:
-        out = export_pairs(folder, args.to_dir, args.repo_id, args.license)
+        out = export_pairs(folder, args.to_dir, args.repo_id, args.license, overwrite=args.overwrite)
         print(f"wrote the Hub export of {args.repo_id} to {out} (nothing uploaded)")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        out = export_pairs(folder, Path(tmp) / "export", args.repo_id, args.license)
+        out = export_pairs(folder, Path(tmp) / "export", args.repo_id, args.license, claim=False)
         upload(out, args.repo_id, private=args.private)
     print(f"uploaded to https://huggingface.co/datasets/{args.repo_id}")
     return 0
@@ -157,6 +175,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--lenient", action="store_true", help="skip unreadable files (listed) instead of stopping"
     )
+    p.add_argument(
+        "--overwrite", action="store_true", help="OUT holds other settings: delete its aligned images first"
+    )
     p.set_defaults(func=cmd_align)
     p = sub.add_parser("sheet", help="contact sheet of evenly spaced images of DIR (template points marked)")
     p.add_argument("dir")
@@ -178,6 +199,11 @@ def _add_publish(parent: argparse._SubParsersAction) -> None:
     p.add_argument("--metadata", default=None)
     p.add_argument("--repo-id", required=True)
     p.add_argument("--to-dir", default=None, help="write exactly what would be uploaded here; no upload")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="--to-dir holds other settings or was not made by publish: replace its README.md and data/",
+    )
     p.add_argument("--private", action="store_true")
     p.add_argument("--license", default="other")
     p.set_defaults(func=cmd_publish)

@@ -19,11 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +31,14 @@ import yaml
 
 from flipnet_bench import __version__
 from flipnet_bench.errors import BenchError
-from flipnet_bench.io import atomic_open, list_images, stem_key
+from flipnet_bench.io import atomic_open, list_images, read_image, stem_key
+from flipnet_bench.io.names import safe_name
+from flipnet_bench.io.outputs import MARKER, claim_output, remove_owned
 
 REQUIRED_COLUMNS = ("lq", "source_id", "degradation", "params", "seed")
+#: What an export consists of (and all that ``publish --to-dir --overwrite`` replaces).
+EXPORT_FILES = ("README.md", "data")
+EXPORT_BUILD = ".export-build"
 _VARIANT = re.compile(r"^(?P<stem>.+)_v\d+$")
 
 
@@ -105,9 +108,10 @@ def read_metadata(path: Path) -> pd.DataFrame:
 
 def match_pairs(folder: PairFolder, table: pd.DataFrame) -> list[tuple[Path, Path]]:
     """(LQ path, HQ path) for every metadata row, in row order; every LQ file must have a row and an HQ."""
-    lq_files = {p.name: p for p in list_images(folder.lq_dir)}
-    hq_files = {stem_key(folder.hq_dir, p): p for p in list_images(folder.hq_dir)}
-    hq_by_name = {p.name: p for p in hq_files.values()}
+    # keyed by the names as the metadata writes them (undecodable bytes as \xNN, io/names.py)
+    lq_files = {safe_name(p.name): p for p in list_images(folder.lq_dir)}
+    hq_files = {safe_name(stem_key(folder.hq_dir, p)): p for p in list_images(folder.hq_dir)}
+    hq_by_name = {safe_name(p.name): p for p in hq_files.values()}
     unlisted = sorted(set(lq_files) - set(table["lq"]))
     if unlisted:
         raise BenchError(
@@ -128,6 +132,8 @@ def match_pairs(folder: PairFolder, table: pd.DataFrame) -> list[tuple[Path, Pat
             raise BenchError(
                 f"{folder.lq_dir / name}: no HQ partner in {folder.hq_dir} (by stem or <stem>_vK)"
             )
+        for path in (lq_files[name], hq):
+            read_image(path)  # a published set holds only decodable images: an error names the file
         pairs.append((lq_files[name], hq))
     return pairs
 
@@ -173,10 +179,10 @@ def build_dataset(folder: PairFolder, table: pd.DataFrame) -> tuple[Any, int]:
 
     pairs = match_pairs(folder, table)
     columns: dict[str, list[Any]] = {
-        "lq": [{"bytes": lq.read_bytes(), "path": lq.name} for lq, _ in pairs],
-        "hq": [{"bytes": hq.read_bytes(), "path": hq.name} for _, hq in pairs],
-        "lq_file": [lq.name for lq, _ in pairs],
-        "hq_file": [hq.name for _, hq in pairs],
+        "lq": [{"bytes": lq.read_bytes(), "path": safe_name(lq.name)} for lq, _ in pairs],
+        "hq": [{"bytes": hq.read_bytes(), "path": safe_name(hq.name)} for _, hq in pairs],
+        "lq_file": [safe_name(lq.name) for lq, _ in pairs],
+        "hq_file": [safe_name(hq.name) for _, hq in pairs],
     }
     extra = [c for c in table.columns if c not in ("lq", "hq")]
     features = {"lq": Image(), "hq": Image(), "lq_file": Value("string"), "hq_file": Value("string")}
@@ -227,10 +233,27 @@ def write_card(out: Path, ds: Any, shards: list[Path], repo_id: str, license_id:
 
 
 def export_pairs(
-    folder: PairFolder, out: str | Path, repo_id: str, license_id: str = "other", shard_mb: int = 256
+    folder: PairFolder,
+    out: str | Path,
+    repo_id: str,
+    license_id: str = "other",
+    shard_mb: int = 256,
+    *,
+    overwrite: bool = False,
+    claim: bool = True,
 ) -> Path:
-    """Write the Hub layout into ``out`` (replacing a previous export there); returns ``out``."""
+    """Write the Hub layout into ``out``; returns ``out``.
+
+    ``out`` is claimed first (:mod:`flipnet_bench.io.outputs`): an export of the same settings is replaced;
+    a folder of other settings or not made by publish is refused unless ``overwrite`` (then only its
+    ``README.md`` and ``data/`` are replaced); a folder overlapping the pair folder is always refused.
+    ``claim=False`` only for a fresh private folder (the upload path), which then carries no marker.
+    """
     out = Path(out)
+    if claim:
+        sources = [folder.lq_dir, folder.hq_dir, folder.metadata.parent]
+        settings = {"repo_id": repo_id, "license": license_id, "shard_mb": shard_mb}
+        claim_output(out, "publish", settings, owned=EXPORT_FILES, sources=sources, overwrite=overwrite)
     table = read_metadata(folder.metadata)
     ds, total = build_dataset(folder, table)
     params: Any = None
@@ -238,24 +261,24 @@ def export_pairs(
         text = folder.params_file.read_text(encoding="utf-8")
         params = json.loads(text) if folder.params_file.suffix == ".json" else yaml.safe_load(text)
     n_shards = max(1, math.ceil(total / (shard_mb * 2**20)))
-    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent if out.parent.exists() else None))
+    # Built beside its final place inside ``out`` (never in a folder the tool does not own), then moved in;
+    # a build left by a killed run is removed first.
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / EXPORT_BUILD
+    shutil.rmtree(tmp, ignore_errors=True)
     try:
-        (tmp / "data").mkdir()
+        (tmp / "data").mkdir(parents=True)
         shards = []
         for i in range(n_shards):
             shard = tmp / "data" / f"train-{i:05d}-of-{n_shards:05d}.parquet"
             ds.shard(n_shards, i, contiguous=True).to_parquet(str(shard))
             shards.append(shard)
         write_card(tmp, ds, shards, repo_id, license_id, params)
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the export is an ordinary folder
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.move(str(tmp), str(out))
+        remove_owned(out, EXPORT_FILES)
+        for name in EXPORT_FILES:
+            (tmp / name).rename(out / name)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
@@ -266,4 +289,6 @@ def upload(folder: str | Path, repo_id: str, private: bool = False, api: Any = N
 
         api = HfApi()
     api.create_repo(repo_id=repo_id, repo_type="dataset", private=private, exist_ok=True)
-    return api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset")
+    return api.upload_folder(
+        folder_path=str(folder), repo_id=repo_id, repo_type="dataset", ignore_patterns=[MARKER]
+    )

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
 from tqdm import tqdm
 
 from flipnet_bench.errors import BenchError
-from flipnet_bench.io import IMAGE_SUFFIXES, write_json
+from flipnet_bench.io import IMAGE_SUFFIXES, ImageReadError, write_json
+from flipnet_bench.io.folders import FOLDER_NAMED_LIKE_IMAGE, entry_problem
+from flipnet_bench.io.images import image_size
+from flipnet_bench.io.names import check_unique, safe_name
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -32,33 +34,50 @@ def sha256_file(path: Path) -> str:
 
 
 def _size(path: Path) -> list[int] | None:
-    """[width, height] of an image file (header only), None for other files."""
+    """[width, height] of an image file (header only, size-limited like every read), None for other files."""
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         return None
     try:
-        with Image.open(path) as img:
-            return [int(img.width), int(img.height)]
-    except OSError as exc:
-        raise BenchError(
-            f"{path}: not a readable image ({exc}); fix or remove it before writing a manifest"
-        ) from exc
+        return list(image_size(path))
+    except ImageReadError as exc:
+        raise BenchError(f"{exc}; fix or remove it before writing a manifest") from exc
 
 
 def _walk(root: Path, exclude: set[Path]) -> list[Path]:
-    """Every file under ``root`` except hidden ones and the manifest(s) themselves, sorted."""
+    """Every file under ``root`` except hidden ones and the manifest(s) themselves, sorted.
+
+    A dangling link, a link loop or a link to a folder is an error naming it: a manifest never leaves a file
+    out unseen.
+    """
     files = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_walk_error):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
+        for name in [*dirnames, *filenames]:
             path = Path(dirpath) / name
-            if name.startswith(".") or name == MANIFEST_NAME or path.resolve() in exclude:
+            if name.startswith(".") or name == MANIFEST_NAME:
                 continue
-            files.append(path)
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+            problem = entry_problem(path, follows_folders=True)
+            if problem == FOLDER_NAMED_LIKE_IMAGE or (problem is None and path.is_dir()):
+                continue  # an ordinary folder (whatever its name): walked into
+            if problem is not None:
+                raise BenchError(f"{safe_name(path)}: {problem}; fix or remove it before writing a manifest")
+            if path.resolve() not in exclude:
+                files.append(path)
+    check_unique((p.relative_to(root).as_posix() for p in files), safe_name(root))
+    return sorted(files, key=lambda p: _rel(root, p))
+
+
+def _walk_error(exc: OSError) -> None:
+    raise BenchError(f"{safe_name(exc.filename)}: cannot list this folder ({exc.strerror})") from exc
+
+
+def _rel(root: Path, path: Path) -> str:
+    """The manifest key of ``path``: relative, POSIX, undecodable bytes as ``\\xNN`` (see io/names.py)."""
+    return safe_name(path.relative_to(root).as_posix())
 
 
 def file_entry(root: Path, path: Path) -> dict[str, Any]:
-    entry: dict[str, Any] = {"path": path.relative_to(root).as_posix(), "sha256": sha256_file(path)}
+    entry: dict[str, Any] = {"path": _rel(root, path), "sha256": sha256_file(path)}
     entry["bytes"] = path.stat().st_size
     size = _size(path)
     if size is not None:
@@ -128,7 +147,31 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         raise BenchError(f"{path}: manifest is not valid JSON ({exc}); re-create it") from exc
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise BenchError(f"{path}: not a flipnet-bench manifest (no 'files' list)")
+    for index, entry in enumerate(data["files"]):
+        _check_entry(path, index, entry)
     return data
+
+
+# Keys every manifest entry has, with their type (width/height are optional: only images have them).
+_ENTRY_KEYS: dict[str, type] = {"path": str, "sha256": str, "bytes": int}
+
+
+def _check_entry(path: Path, index: int, entry: object) -> None:
+    """A manifest entry with a missing or mistyped key is an error naming the entry and the key."""
+    if not isinstance(entry, dict):
+        raise BenchError(f"{path}: files[{index}] is not an object; re-create the manifest")
+    name = entry.get("path", f"files[{index}]")
+    for key, kind in _ENTRY_KEYS.items():
+        value = entry.get(key)
+        if value is None:
+            raise BenchError(f"{path}: entry {name!r} has no {key!r}; re-create the manifest")
+        if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 0):
+            raise BenchError(
+                f"{path}: entry {name!r} has {key!r} = {value!r}, expected "
+                f"{'a non-negative integer' if kind is int else 'a string'}; re-create the manifest"
+            )
+    if len(entry["sha256"]) != 64:
+        raise BenchError(f"{path}: entry {name!r} has a malformed 'sha256'; re-create the manifest")
 
 
 def verify_manifest(root: str | Path, manifest: str | Path | None = None) -> VerifyReport:
@@ -138,7 +181,7 @@ def verify_manifest(root: str | Path, manifest: str | Path | None = None) -> Ver
         raise BenchError(f"{root}: not a folder")
     mpath = Path(manifest) if manifest is not None else root / MANIFEST_NAME
     expected = {e["path"]: e for e in read_manifest(mpath)["files"]}
-    present = {p.relative_to(root).as_posix(): p for p in _walk(root, {mpath.resolve()})}
+    present = {_rel(root, p): p for p in _walk(root, {mpath.resolve()})}
     report = VerifyReport(checked=len(expected))
     report.missing = sorted(set(expected) - set(present))
     report.extra = sorted(set(present) - set(expected))

@@ -6,11 +6,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flipnet_bench.degrade.base import Degradation, SampledDegradation, image_generator, variant_seed
 from flipnet_bench.errors import BenchError
+from flipnet_bench.lazy import lazy_exports
 from flipnet_bench.registry import Registry
+
+if TYPE_CHECKING:
+    from flipnet_bench.degrade.base import Degradation
+
+# ``base`` imports torch: loaded on first use so that the command line starts fast
+__getattr__, __dir__, _BASE_EXPORTS = lazy_exports(
+    __name__, {".base": ("Degradation", "SampledDegradation", "image_generator", "variant_seed")}
+)
 
 DEGRADATIONS: Registry[type[Degradation]] = Registry("degradation")
 DEGRADATIONS.register_lazy("classic", "flipnet_bench.degrade.classic:ClassicDegradation")
@@ -31,12 +39,4 @@ def list_degradations() -> list[str]:
     return DEGRADATIONS.names()
 
 
-__all__ = [
-    "DEGRADATIONS",
-    "Degradation",
-    "SampledDegradation",
-    "create_degradation",
-    "image_generator",
-    "list_degradations",
-    "variant_seed",
-]
+__all__ = ["DEGRADATIONS", "create_degradation", "list_degradations", *_BASE_EXPORTS]

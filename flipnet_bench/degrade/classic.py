@@ -4,6 +4,9 @@ Order and semantics follow GFPGAN's FFHQ degradation dataset (documented facts, 
 isotropic or anisotropic Gaussian kernel, downscale to ``floor(size / r)``, additive Gaussian noise clipped to
 [0, 1], a real JPEG round-trip, bilinear resize back, then GFPGAN's optional LQ-only colour shift, grayscale
 and brightness/contrast/saturation/hue jitter (in a random order). The result is snapped to 8 bits.
+Draws are in the preset's reference pixels (512² faces) and applied at each image's scale
+(:mod:`flipnet_bench.degrade.scale`): blur σ and support scale with the image, the downsampled size is the
+reference chain's, so a 128² face gets the degradation a 512² face would, seen at 128².
 """
 
 from __future__ import annotations
@@ -16,10 +19,17 @@ import torch
 
 from flipnet_bench.config import to_dict
 from flipnet_bench.degrade import ops
-from flipnet_bench.degrade.base import SampledDegradation
 from flipnet_bench.degrade.color import color_jitter
+from flipnet_bench.degrade.defaults import DEFAULT_PRESET
 from flipnet_bench.degrade.kernels import build_kernel, separable_factors
 from flipnet_bench.degrade.presets import ClassicConfig, classic_config
+from flipnet_bench.degrade.scale import (
+    ReferenceScaled,
+    back_to_image,
+    recorded_scale,
+    reference_dims,
+    scale_kernel,
+)
 
 _JITTER_OPS = ("brightness", "contrast", "saturation", "hue")
 
@@ -53,13 +63,13 @@ def blur_then_resize(
     return ops.resize(ops.blur(img, build_kernel(kernel)), out_h, out_w, mode)
 
 
-class ClassicDegradation(SampledDegradation):
+class ClassicDegradation(ReferenceScaled):
     """Classic model with one of the published presets (``gfpgan``, ``codeformer``, ``difface``, ``diffbir``,
     ``daefr``) plus optional overrides of any :class:`ClassicConfig` key."""
 
     name = "classic"
 
-    def __init__(self, preset: str = "gfpgan", **overrides: Any) -> None:
+    def __init__(self, preset: str = DEFAULT_PRESET, **overrides: Any) -> None:
         self.preset = preset
         self.config: ClassicConfig = classic_config(preset, overrides)
 
@@ -95,13 +105,20 @@ class ClassicDegradation(SampledDegradation):
 
     def apply_one(self, image: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         _, h, w = image.shape
-        mode = self.config.interpolation
-        scale = params["scale"]
-        small_h, small_w = max(1, int(h // scale)), max(1, int(w // scale))
-        out = blur_then_resize(image, params["kernel"], small_h, small_w, mode)
-        out = ops.gaussian_noise(out, params["noise_sigma"], False, params["noise_seed"])
-        out = ops.jpeg(out, params["jpeg_quality"])
-        out = ops.resize(out, h, w, mode)
+        mode, stages = self.config.interpolation, self.config.stages
+        pixel_scale = recorded_scale(params)
+        ref_h, ref_w = reference_dims(h, w, pixel_scale)
+        factor = params["scale"] if "downsample" in stages else 1.0
+        small_h, small_w = max(1, int(ref_h // factor)), max(1, int(ref_w // factor))
+        if "blur" in stages:
+            out = blur_then_resize(image, scale_kernel(params["kernel"], pixel_scale), small_h, small_w, mode)
+        else:
+            out = ops.resize(image, small_h, small_w, mode)
+        if "noise" in stages:
+            out = ops.gaussian_noise(out, params["noise_sigma"], False, params["noise_seed"])
+        if "jpeg" in stages:
+            out = ops.jpeg(out, params["jpeg_quality"])
+        out = back_to_image(out, h, w, pixel_scale, mode)
         if params["color_shift"] is not None:
             out = (out + torch.tensor(params["color_shift"], dtype=out.dtype).view(3, 1, 1)).clamp_(0.0, 1.0)
         if params["gray"]:

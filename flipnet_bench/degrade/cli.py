@@ -3,55 +3,44 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-import yaml
 
 from flipnet_bench.errors import BenchError
 
 
-def _parse_set(items: list[str]) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise BenchError(f"--set expects KEY=VALUE (e.g. --set blur_sigma=[1,5]), got {item!r}")
-        overrides[key.strip()] = yaml.safe_load(value)
-    return overrides
-
-
 def run(args: argparse.Namespace) -> int:
-    from flipnet_bench.config import load_section
-    from flipnet_bench.degrade import create_degradation
-    from flipnet_bench.degrade.params import DegradeParams, model_kwargs
-    from flipnet_bench.degrade.runner import degrade_folder
+    from flipnet_bench.config import cli_params_file, parse_assignments, section_loader
+    from flipnet_bench.degrade.make import degrade_to_folder
 
-    base = load_section("degrade", args.params) if args.params else DegradeParams()
+    sections = section_loader(cli_params_file(args.params))
+    base = sections("degrade")
     model = args.model or base.model
     preset = args.preset if args.preset is not None else (base.preset if model == base.model else None)
-    overrides = (dict(base.overrides) if model == base.model else {}) | _parse_set(args.set)
+    overrides = (dict(base.overrides) if model == base.model else {}) | parse_assignments(args.set, "--set")
     seed = base.seed if args.seed is None else args.seed
     if seed < 0:
         raise BenchError(f"--seed must be a non-negative integer, got {seed}")
-    kwargs = model_kwargs(model, preset, overrides, args.checkpoint)
-    deg = create_degradation(model, **kwargs)
-    summary = degrade_folder(
-        deg,
+    summary = degrade_to_folder(
         args.hq,
         args.out,
-        seed=seed,
         model=model,
-        preset=kwargs.get("preset", preset),
+        seed=seed,
+        preset=preset,
+        overrides=overrides,
+        checkpoint=args.checkpoint,
+        sections=sections,
         variants=args.variants or base.variants,
         batch_size=args.batch_size or base.batch_size,
         pairs=args.pairs,
         lenient=args.lenient,
         progress=not args.quiet,
         io_workers=args.io_workers,
+        overwrite=args.overwrite,
     )
+    n_skipped = summary["skipped_outputs"]
+    skipped = f", {n_skipped} skipped (unreadable input)" if n_skipped else ""
     print(
-        f"degrade: {summary['outputs']} LQ files in {args.out} ({summary['written']} written now, "
-        f"{summary['outputs'] - summary['written']} already there)"
+        f"degrade: {summary['outputs']} LQ files planned in {args.out} ({summary['written']} written now, "
+        f"{summary['already']} already there{skipped})"
     )
     return 0
 
@@ -75,7 +64,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", help="model checkpoint (learned degradations such as flipnet)")
     p.add_argument("--pairs", action="store_true", help="write a pair set: OUT/hq and OUT/lq plus metadata")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a model setting")
-    p.add_argument("--params", help="read defaults from this params.yaml's degrade: section")
+    p.add_argument(
+        "--params",
+        help="params file: defaults from its degrade: section, learned models' settings from their section "
+        "(flipnet:); default: ./params.yaml when it exists",
+    )
     p.add_argument(
         "--lenient", action="store_true", help="skip (and list) unreadable inputs instead of failing"
     )
@@ -84,6 +77,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         help="threads decoding/encoding images beside the model (default: one "
         "per core, at most 4; 0 = none); the output bytes do not depend on it",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="--out holds other settings or was not made by degrade: delete the files degrade writes there "
+        "(LQ/HQ images, .params, metadata, params.json) and start clean",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

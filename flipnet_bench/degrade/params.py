@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flipnet_bench.config import ParamsError, check_range
+from flipnet_bench.degrade.defaults import DEFAULT_PRESET
+from flipnet_bench.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -40,25 +43,40 @@ class DegradeParams:
         return model_kwargs(self.model, self.preset, dict(self.overrides))
 
 
+def _classic_settings(preset: str | None, overrides: dict[str, Any]) -> dict[str, Any]:
+    from flipnet_bench.degrade.presets import classic_config
+
+    classic_config(preset or DEFAULT_PRESET, overrides)
+    return {**overrides, "preset": preset or DEFAULT_PRESET}
+
+
+def _realesrgan_settings(preset: str | None, overrides: dict[str, Any]) -> dict[str, Any]:
+    from flipnet_bench.config import parse_dataclass, to_dict
+    from flipnet_bench.degrade.realesrgan import RealESRGANConfig
+
+    if preset not in (None, "x4plus"):
+        raise ParamsError(f"realesrgan has one preset, 'x4plus'; got {preset!r}")
+    parse_dataclass(RealESRGANConfig, to_dict(RealESRGANConfig()) | overrides, "degrade.overrides")
+    return dict(overrides)
+
+
+#: Early checks of the checkpoint-free models' settings (preset, overrides) -> constructor kwargs; a learned
+#: model (flipnet) has none here: its settings are its params section and its ``--checkpoint``.
+SETTINGS_CHECKS: Registry[Callable[[str | None, dict[str, Any]], dict[str, Any]]] = Registry(
+    "degradation settings check"
+)
+SETTINGS_CHECKS.register("classic", _classic_settings)
+SETTINGS_CHECKS.register("realesrgan", _realesrgan_settings)
+
+
 def model_kwargs(
     model: str, preset: str | None, overrides: dict[str, Any], checkpoint: str | None = None
 ) -> dict[str, Any]:
     """Map (model, preset, overrides, checkpoint) onto a model's constructor arguments, validating early."""
-    from flipnet_bench.config import parse_dataclass, to_dict
-    from flipnet_bench.degrade.presets import classic_config
-
-    kwargs = dict(overrides)
-    if model == "classic":
-        classic_config(preset or "gfpgan", overrides)
-        kwargs["preset"] = preset or "gfpgan"
-    elif model == "realesrgan":
-        from flipnet_bench.degrade.realesrgan import RealESRGANConfig
-
-        if preset not in (None, "x4plus"):
-            raise ParamsError(f"realesrgan has one preset, 'x4plus'; got {preset!r}")
-        parse_dataclass(RealESRGANConfig, to_dict(RealESRGANConfig()) | overrides, "degrade.overrides")
+    checkpoint_free = model in SETTINGS_CHECKS
+    kwargs = SETTINGS_CHECKS.get(model)(preset, dict(overrides)) if checkpoint_free else dict(overrides)
     if checkpoint is not None:
-        if model in ("classic", "realesrgan"):
+        if checkpoint_free:
             raise ParamsError(f"--checkpoint applies to learned degradations (flipnet), not {model!r}")
         kwargs["checkpoint"] = checkpoint
     return kwargs

@@ -1,5 +1,6 @@
-"""Classic-model presets as data: the ranges each method publishes in its paper/code (table in the README,
-*Presets*; the workplace copy of the protocol is ``../shared/docs/protocol.md``, not needed to run).
+"""Classic-model presets as data: the ranges each method publishes in its paper/code (table in
+docs/degradations.md, *Presets*; the workplace copy of the protocol is ``../shared/docs/protocol.md``,
+not needed to run).
 
 A preset is a :class:`ClassicConfig`; user overrides (params.yaml ``degrade.overrides`` or keyword arguments)
 are validated through the same dataclass, so an unknown key or an out-of-range value is a ParamsError naming
@@ -13,8 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from flipnet_bench.config import ParamsError, check_range, parse_dataclass, to_dict
+from flipnet_bench.degrade.defaults import DEFAULT_PRESET
+from flipnet_bench.degrade.scale import REFERENCE_SIZE, check_scale_settings
 
 Interpolation = Literal["bilinear", "bicubic", "area"]
+#: The classic chain's stages in order; a config may keep a subset (the realism study's single factors).
+CLASSIC_STAGES = ("blur", "downsample", "noise", "jpeg")
 
 #: Allowed bounds of every range-valued key (wide enough for all published recipes, tight enough to catch
 #: unit mistakes such as noise given in [0, 1] or JPEG quality above 100).
@@ -61,7 +66,9 @@ class ClassicConfig:
     """``y = [(x ⊛ k_σ)↓_r + n_δ]_JPEG_q`` then resized back; GFPGAN's colour options default to off.
 
     Ranges are sampled uniformly; ``jpeg_range`` is an inclusive integer range; noise is on the 0–255 scale;
-    ``color_jitter_shift`` too (±shift added per channel).
+    ``color_jitter_shift`` too (±shift added per channel). Pixel quantities (blur σ and kernel size, the
+    downsampled size) refer to ``reference_size``² faces and are rescaled to each image
+    (:mod:`flipnet_bench.degrade.scale`); ``reference_size: null`` applies them in the image's own pixels.
     """
 
     kernel_size: int = 41
@@ -80,8 +87,17 @@ class ClassicConfig:
     saturation: tuple[float, float] = (0.0, 1.5)
     hue: tuple[float, float] = (-0.1, 0.1)
     gray_prob: float = 0.0
+    reference_size: int | None = REFERENCE_SIZE
+    pixel_scale: float | None = None  # None: sqrt(H·W) / reference_size of each image
+    stages: tuple[str, ...] = CLASSIC_STAGES  # draws are made for every stage; only these are applied
 
     def __post_init__(self) -> None:
+        check_scale_settings(self.reference_size, self.pixel_scale)
+        unknown = sorted(set(self.stages) - set(CLASSIC_STAGES))
+        if unknown or not self.stages:
+            raise ParamsError(
+                f"stages = {list(self.stages)}: choose a non-empty subset of {list(CLASSIC_STAGES)}"
+            )
         if self.kernel_size % 2 == 0:
             raise ParamsError(f"kernel_size = {self.kernel_size} must be odd")
         check_range("kernel_size", self.kernel_size, 3, 81)
@@ -123,7 +139,7 @@ CLASSIC_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def classic_config(preset: str = "gfpgan", overrides: dict[str, Any] | None = None) -> ClassicConfig:
+def classic_config(preset: str = DEFAULT_PRESET, overrides: dict[str, Any] | None = None) -> ClassicConfig:
     """The preset's config with ``overrides`` applied and everything validated."""
     if preset not in CLASSIC_PRESETS:
         import difflib

@@ -3,7 +3,10 @@
 Two rounds of blur → random resize → Gaussian/Poisson (optionally gray) noise → JPEG, then a final
 ``[resize to 1/scale + sinc] ↔ JPEG`` in random order. Unlike the original, JPEG is a real codec (not the
 differentiable approximation), resizing follows cv2 conventions, the HQ is not USM-sharpened first, and the
-LQ is resized back to the HQ size (the contract of every degradation here).
+LQ is resized back to the HQ size (the contract of every degradation here). Draws are in reference pixels
+(512² faces) and applied at each image's scale (:mod:`flipnet_bench.degrade.scale`): only the first blur
+acts at the image's own resolution (σ, support and sinc cut-off rescaled); every later step works at the
+sizes of the reference chain.
 """
 
 from __future__ import annotations
@@ -17,9 +20,17 @@ import torch
 
 from flipnet_bench.config import ParamsError, check_range, parse_dataclass, to_dict
 from flipnet_bench.degrade import ops
-from flipnet_bench.degrade.base import SampledDegradation
 from flipnet_bench.degrade.kernels import KERNEL_TYPES, build_kernel
 from flipnet_bench.degrade.presets import Interpolation, check_pair, check_probs
+from flipnet_bench.degrade.scale import (
+    REFERENCE_SIZE,
+    ReferenceScaled,
+    back_to_image,
+    check_scale_settings,
+    recorded_scale,
+    reference_dims,
+    scale_kernel,
+)
 
 _SHAPED = KERNEL_TYPES[:-1]  # every family but sinc, chosen by kernel_prob
 _RESIZE_MODES = ("area", "bilinear", "bicubic")
@@ -61,8 +72,11 @@ class RealESRGANConfig:
     jpeg_range2: tuple[int, int] = (30, 95)
     final_sinc_prob: float = 0.8
     resize_back: Interpolation = "bilinear"
+    reference_size: int | None = REFERENCE_SIZE
+    pixel_scale: float | None = None  # None: sqrt(H·W) / reference_size of each image
 
     def __post_init__(self) -> None:
+        check_scale_settings(self.reference_size, self.pixel_scale)
         check_range("scale", self.scale, 1, 16)
         check_pair("kernel_range", self.kernel_range, 3, 41)
         if self.kernel_range[0] % 2 == 0 or self.kernel_range[1] % 2 == 0:
@@ -172,7 +186,7 @@ def _apply_noise(img: torch.Tensor, noise: dict) -> torch.Tensor:
     return ops.poisson_noise(img, noise["scale"], noise["gray"], noise["seed"])
 
 
-class RealESRGANDegradation(SampledDegradation):
+class RealESRGANDegradation(ReferenceScaled):
     """Second-order model; keyword overrides of any :class:`RealESRGANConfig` key are validated."""
 
     name = "realesrgan"
@@ -239,21 +253,23 @@ class RealESRGANDegradation(SampledDegradation):
 
     def apply_one(self, image: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         _, h, w = image.shape
-        scale = self.config.scale
-        out = ops.blur(image, build_kernel(params["kernel1"]))
+        scale, pixel_scale = self.config.scale, recorded_scale(params)
+        kernel1 = scale_kernel(params["kernel1"], pixel_scale)
+        out = image if kernel1 is None else ops.blur(image, build_kernel(kernel1))
+        ref_h, ref_w = reference_dims(h, w, pixel_scale)
         factor1, mode1 = params["resize1"]["factor"], params["resize1"]["mode"]
-        out = ops.resize(out, max(1, int(h * factor1)), max(1, int(w * factor1)), mode1)
+        out = ops.resize(out, max(1, int(ref_h * factor1)), max(1, int(ref_w * factor1)), mode1)
         out = ops.jpeg(_apply_noise(out, params["noise1"]), params["jpeg1"])
         if params["kernel2"] is not None:
             out = ops.blur(out, build_kernel(params["kernel2"]))
         factor2, mode2 = params["resize2"]["factor"], params["resize2"]["mode"]
-        out = ops.resize(out, max(1, int(h / scale * factor2)), max(1, int(w / scale * factor2)), mode2)
-        out = _apply_noise(out, params["noise2"])
+        size2 = max(1, int(ref_h / scale * factor2)), max(1, int(ref_w / scale * factor2))
+        out = _apply_noise(ops.resize(out, *size2, mode2), params["noise2"])
         if params["jpeg_last"]:
-            out = ops.jpeg(self._final_resize_sinc(out, params, h, w), params["jpeg2"])
+            out = ops.jpeg(self._final_resize_sinc(out, params, ref_h, ref_w), params["jpeg2"])
         else:
-            out = self._final_resize_sinc(ops.jpeg(out, params["jpeg2"]), params, h, w)
-        return ops.quantise(ops.resize(out.clamp(0.0, 1.0), h, w, self.config.resize_back))
+            out = self._final_resize_sinc(ops.jpeg(out, params["jpeg2"]), params, ref_h, ref_w)
+        return ops.quantise(back_to_image(out.clamp(0.0, 1.0), h, w, pixel_scale, self.config.resize_back))
 
     def _final_resize_sinc(self, img: torch.Tensor, params: dict[str, Any], h: int, w: int) -> torch.Tensor:
         scale = self.config.scale

@@ -4,11 +4,14 @@ Image ``i`` (its position in the sorted HQ listing) and variant ``k`` always get
 ``variant_seed(seed, k)`` and index ``i``, so the bytes written do not depend on batch size or on how many
 processes share the work (process ``r`` of ``w`` takes the images with ``i % w == r``). Each output is written
 atomically after its parameter record (one JSON per call in ``OUT/.params/``, keyed by file name); a re-run
-skips files that have both, and the metadata is rebuilt from the records.
+skips files that have both, and the metadata is rebuilt from the records (merged at the end into one file of
+fixed name: :mod:`flipnet_bench.degrade.records`). The folder is claimed through
+:mod:`flipnet_bench.io.outputs` (settings record; other settings refuse).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +26,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from flipnet_bench.degrade.base import Degradation, variant_seed
+from flipnet_bench.degrade.records import load_records, merge_records, write_call_record
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import (
     ImageReadError,
@@ -34,6 +38,8 @@ from flipnet_bench.io import (
     to_uint8,
     write_json,
 )
+from flipnet_bench.io.names import safe_name
+from flipnet_bench.io.outputs import claim_output
 from flipnet_bench.io.overlap import ImageIOPool
 
 PARAMS_DIR = ".params"
@@ -117,12 +123,17 @@ def _write_pair_hq(job: Job, pixels: np.ndarray, hq_out: Path, io_pool: ImageIOP
         io_pool.write(dst, pixels)
 
 
-def load_records(records: Path) -> dict[str, dict[str, Any]]:
-    """File name → ``{"call_seed", "params"}`` from every record file of ``records``."""
-    merged: dict[str, dict[str, Any]] = {}
-    for path in sorted(records.glob("*.json")) if records.is_dir() else []:
-        merged.update(json.loads(path.read_text(encoding="utf-8")))
-    return merged
+def _settings(deg: Degradation, hq_dir: Path, files: list[Path], **options: Any) -> dict[str, Any]:
+    """What decides the output bytes: the model's description, the options and the input listing (an
+    image added to ``--hq`` shifts the indices of the images after it)."""
+    names = "\n".join(stem_key(hq_dir, p) for p in files)
+    digest = hashlib.sha256(os.fsencode(names)).hexdigest()  # the names' bytes, valid UTF-8 or not
+    return {**options, "degradation": deg.describe(), "inputs_sha256": digest}
+
+
+def _owned(pairs: bool) -> tuple[str, ...]:
+    images = ("lq", "hq") if pairs else ("*.png",)
+    return (*images, PARAMS_DIR, "metadata.parquet", "metadata.csv", "params.json")
 
 
 def _done(job: Job, layout: Layout, known: dict[str, Any]) -> bool:
@@ -171,12 +182,14 @@ def degrade_folder(
     lenient: bool = False,
     progress: bool = True,
     io_workers: int | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Write the LQ set (``OUT/`` or, with ``pairs``, ``OUT/lq`` + ``OUT/hq``) and ``OUT/metadata.*``.
 
     ``io_workers`` threads decode and encode images beside the degradation (default: one per core, at
-    most 4; 0 = none); they change the speed, never the bytes. Returns a summary (counts of written/skipped
-    files). Works unchanged under ``accelerate launch``.
+    most 4; 0 = none); they change the speed, never the bytes. ``overwrite`` lets a folder of other settings
+    (or not made by this tool) be cleared of the files degrade writes. Returns a summary (counts of
+    written/already present/skipped files). Works unchanged under ``accelerate launch``.
     """
     hq_dir, layout = Path(hq_dir), Layout(Path(out_dir), pairs)
     if variants < 1 or batch_size < 1:
@@ -185,12 +198,19 @@ def degrade_folder(
     files = list_images(hq_dir, lenient=lenient, skipped=skipped)
     jobs = plan_jobs(hq_dir, files, variants)
     rank, world, barrier = shard_info()
+    if rank == 0:
+        options = {"model": model, "preset": preset, "seed": seed, "variants": variants, "pairs": pairs}
+        settings = _settings(deg, hq_dir, files, **options)
+        owned = _owned(pairs)
+        claim_output(layout.out, "degrade", settings, owned=owned, sources=[hq_dir], overwrite=overwrite)
+    barrier()
     known = load_records(layout.records)
     todo = [j for j in jobs if j.index % world == rank and not _done(j, layout, known)]
     bar = tqdm(total=len(todo), desc=f"degrade[{rank}]" if world > 1 else "degrade", disable=not progress)
     indices = sorted({j.index for j in todo})
     chunks = [indices[start : start + batch_size] for start in range(0, len(indices), batch_size)]
     # Decoding of chunk k+1 and PNG encoding of chunk k-1 overlap the degradation of chunk k.
+    written = 0
     with ImageIOPool(io_workers, max_pending=2 * batch_size * variants) as io_pool:
         ahead = io_pool.read_many([files[i] for i in chunks[0]]) if chunks else []
         for k, chunk in enumerate(chunks):
@@ -203,15 +223,25 @@ def degrade_folder(
                 for shape in sorted({pixels[j.index].shape for j in group}):  # one tensor per image size
                     same = [j for j in group if pixels[j.index].shape == shape]
                     _run_group(deg, same, pixels, variant_seed(seed, variant), layout, io_pool)
+                    written += len(same)
                     bar.update(len(same))
     bar.close()
     barrier()
     if rank == 0:
+        merge_records(layout.records)
         write_metadata(layout, jobs, hq_dir, model=model, preset=preset, seed=seed)
         write_json(layout.out / "params.json", {**deg.describe(), "seed": seed, "variants": variants})
     if len(skipped):
         print(skipped.report())
-    return {"images": len(files), "outputs": len(jobs), "written": len(todo), "skipped_inputs": len(skipped)}
+    mine = sum(1 for j in jobs if j.index % world == rank)
+    return {
+        "images": len(files),
+        "outputs": len(jobs),
+        "written": written,
+        "already": mine - len(todo),
+        "skipped_outputs": len(todo) - written,
+        "skipped_inputs": len(skipped),
+    }
 
 
 def _run_group(
@@ -227,11 +257,8 @@ def _run_group(
     if len(params) != len(jobs) or tuple(lq.shape) != tuple(hq.shape):
         raise BenchError(f"degradation {deg.name!r} returned {tuple(lq.shape)} for {tuple(hq.shape)}")
     arrays = to_uint8(lq)
-    # One record file per call (fewer fsyncs); merged with an earlier file of the same name on resume.
-    record_file = layout.records / f"{jobs[0].name}.json"
-    batch = json.loads(record_file.read_text(encoding="utf-8")) if record_file.exists() else {}
-    batch.update({j.name: {"call_seed": call_seed, "params": p} for j, p in zip(jobs, params)})
-    write_json(record_file, batch)
+    entries = {j.name: {"call_seed": call_seed, "params": p} for j, p in zip(jobs, params)}
+    write_call_record(layout.records, jobs[0].name, entries)
     for job, arr in zip(jobs, arrays):
         if layout.hq is not None:
             _write_pair_hq(job, pixels[job.index], layout.hq, io_pool)
@@ -250,13 +277,14 @@ def write_metadata(
         )
     rows = []
     for job in jobs:
-        source = str(job.source.relative_to(hq_dir))
+        source = safe_name(job.source.relative_to(hq_dir))  # non-UTF-8 bytes as \xNN (io/names.py)
         record = known[job.name]
         if "skipped" in record:
             continue
         params = json.dumps(record["params"], sort_keys=True, allow_nan=False)
+        name = safe_name(job.name)
         values = (
-            job.name,
+            name,
             source,
             model,
             preset or "",
@@ -266,9 +294,9 @@ def write_metadata(
             record["call_seed"],
             params,
         )
-        row = dict(zip(METADATA_COLUMNS, (*values, job.name, source, model)))
+        row = dict(zip(METADATA_COLUMNS, (*values, name, source, model)))
         if layout.pairs:
-            row["hq"] = job.hq_name
+            row["hq"] = safe_name(job.hq_name)
         rows.append(row)
     table = pd.DataFrame(rows)
     with atomic_path(layout.out / "metadata.parquet") as tmp:

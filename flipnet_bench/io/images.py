@@ -10,23 +10,39 @@ from __future__ import annotations
 import io
 import math
 import os
+import struct
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io.atomic import atomic_path
+from flipnet_bench.io.names import safe_name
+
+if TYPE_CHECKING:  # torch loads inside the two converters: listing and hashing files never need it
+    import torch
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 _Z_RLE = 3  # zlib's run-length-only match strategy
+# Largest accepted image: 8192² (64 Mpx, ~200 MB as uint8 RGB, ~800 MB as float32) — far above any face
+# benchmark size, far below what a hostile header can declare. Checked from the header before decoding.
+MAX_PIXELS = 8192 * 8192
+# What a decoder may raise on a hostile file (corrupt chunks, bad EXIF, absurd tags): each means "unreadable".
+_DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError,
+                  struct.error, EOFError, ZeroDivisionError, OverflowError)  # fmt: skip
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PIL_FORMAT = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP"}
 
 
 class ImageReadError(BenchError):
     """A file that should be an image could not be decoded."""
+
+
+class ImageTooLargeError(ImageReadError):
+    """The header declares more pixels than ``MAX_PIXELS``; refused without decoding."""
 
 
 class ImageModeWarning(UserWarning):
@@ -62,29 +78,77 @@ def _read_16bit_png(data: bytes) -> np.ndarray | None:
     return np.clip(np.round(arr / 65535.0 * 255.0), 0, 255).astype(np.uint8)
 
 
+def _open_checked(source: str | os.PathLike[str] | io.BytesIO, path: Path) -> Image.Image:
+    """Open lazily (header only) and refuse a declared size above ``MAX_PIXELS`` before anything is decoded.
+
+    Pillow's own bomb guard (a warning above ~89 Mpx, an error above twice that) fires inside ``open``; both
+    are turned into the same :class:`ImageTooLargeError` so no caller ever sees Pillow's exception or warning.
+    """
+    try:
+        # catch_warnings is process-wide: a racing reader thread can at worst keep this one filter, which
+        # only turns the same warning into the same refusal.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(source)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLargeError(f"{safe_name(path)}: {_too_large('declares over 89 Mpx')}") from exc
+    width, height = img.size
+    if width * height > MAX_PIXELS or width <= 0 or height <= 0:
+        img.close()
+        raise ImageTooLargeError(f"{safe_name(path)}: {_too_large(f'declares {width}x{height} pixels')}")
+    return img
+
+
+def _too_large(what: str) -> str:
+    return (
+        f"image too large ({what}; the limit is {MAX_PIXELS:,} pixels, 8192x8192) or a corrupt header; "
+        "refused before decoding: downscale it or remove it (or pass --lenient to skip it)"
+    )
+
+
+def _unreadable(path: Path, exc: BaseException) -> ImageReadError:
+    return ImageReadError(f"{safe_name(path)}: not a readable image ({exc}); re-export it or pass --lenient")
+
+
+def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """``(width, height)`` from the header only, with ``read_image``'s size limit and errors."""
+    path = Path(path)
+    try:
+        with _open_checked(path, path) as img:
+            return int(img.width), int(img.height)
+    except ImageReadError:
+        raise
+    except _DECODE_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+
+
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Decode ``path`` into a ``uint8`` RGB ``H×W×3`` array, applying EXIF orientation.
 
-    Raises :class:`ImageReadError` for missing, empty, truncated, corrupt or non-image files.
+    Raises :class:`ImageReadError` for missing, empty, truncated, corrupt, oversized or non-image files; the
+    size comes from the header and is checked before any pixel is decoded.
     """
     path = Path(path)
+    shown = safe_name(path)
     if not path.is_file():
-        raise ImageReadError(f"{path}: no such file")
+        raise ImageReadError(f"{shown}: no such file (or a dangling link or a link loop)")
     data = path.read_bytes()
     if not data:
-        raise ImageReadError(f"{path}: file is empty (0 bytes); re-create or remove it")
+        raise ImageReadError(f"{shown}: file is empty (0 bytes); re-create or remove it")
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with _open_checked(io.BytesIO(data), path) as img:
             img.load()  # forces a full decode: truncated files fail here, not later
-            if data[:8] == b"\x89PNG\r\n\x1a\n" and data[24] == 16 and data[25] in (2, 6):
+            if data[:8] == _PNG_SIGNATURE and data[24:25] == b"\x10" and data[25:26] in (b"\x02", b"\x06"):
                 arr16 = _read_16bit_png(data)
                 if arr16 is not None:
-                    warnings.warn(f"{path}: 16-bit RGB converted to 8-bit", ImageModeWarning, stacklevel=2)
+                    warnings.warn(f"{shown}: 16-bit RGB converted to 8-bit", ImageModeWarning, stacklevel=2)
                     return arr16
             oriented = ImageOps.exif_transpose(img)
-            return _to_rgb8(oriented, path)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageReadError(f"{path}: not a readable image ({exc}); re-export it or pass --lenient") from exc
+            return _to_rgb8(oriented, Path(shown))
+    except ImageReadError:
+        raise
+    except _DECODE_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
 
 
 def write_image(path: str | os.PathLike[str], image: np.ndarray, quality: int | None = None) -> None:
@@ -123,6 +187,8 @@ def to_tensor(images: np.ndarray | list[np.ndarray]) -> torch.Tensor:
     ``torch.cat`` and ``.contiguous()`` do not, and CPU kernels may round differently for the two: code that
     must give bit-identical results for any batching makes its input contiguous first (``flip_sample`` does).
     """
+    import torch
+
     arr = np.stack(images) if isinstance(images, list) else images
     if arr.ndim == 3:
         arr = arr[None]
@@ -138,6 +204,8 @@ def to_uint8(tensor: torch.Tensor) -> np.ndarray:
     it non-finite; only then, or on overflow, does the exact check run), the scaling, rounding and
     clipping happen in place, and the channel transpose is done on the 8-bit copy.
     """
+    import torch
+
     squeeze = tensor.ndim == 3
     t = (tensor[None] if squeeze else tensor).detach()
     if not math.isfinite(float(t.sum())) and not bool(torch.isfinite(t).all()):

@@ -10,12 +10,14 @@ declaring it lazily below (keeps heavy imports such as diffusers out of ``import
 
 from __future__ import annotations
 
-from typing import Any
-
-import torch
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.registry import Registry
+
+if TYPE_CHECKING:  # imported where used: `flipnet-bench --help` reads this package's commands without torch
+    import torch
 
 __all__ = ["METHODS", "Method", "build_method", "check_restored"]
 
@@ -31,6 +33,9 @@ class Method:
     name: str = ""
     #: Preferred batch size when the caller does not give one (large models may want 1).
     default_batch_size: int = 8
+    #: params.yaml section whose typed dataclass the constructor takes as ``params`` (None: no section), so
+    #: that the pipeline and the command line configure the method from the same keys.
+    params_section: str | None = None
 
     def restore(self, lq: torch.Tensor, keys: list[str], seed: int) -> torch.Tensor:
         """Restore ``lq`` (float32 ``N×3×H×W`` in [0, 1]) into a tensor of the same shape in [0, 1].
@@ -53,10 +58,15 @@ METHODS.register_lazy("external", "flipnet_bench.methods.external:ExternalMethod
 METHODS.register_lazy("flipnet", "flipnet_bench.methods.flipnet:FlipnetRestorer")
 
 
-def build_method(name: str, **options: Any) -> Method:
-    """Instantiate method ``name`` with ``options``, dropping options that are None (= method default)."""
+def build_method(name: str, sections: Callable[[str], Any] | None = None, **options: Any) -> Method:
+    """Instantiate method ``name`` with ``options``, dropping options that are None (= method default).
+
+    ``sections`` (section name -> typed params) supplies the method's ``params_section``, if it has one.
+    """
+    from flipnet_bench.config import section_options
+
     cls = METHODS.get(name)
-    kwargs = {k: v for k, v in options.items() if v is not None}
+    kwargs = {k: v for k, v in options.items() if v is not None} | section_options(cls, sections)
     try:
         method = cls(**kwargs)
     except TypeError as exc:
@@ -68,6 +78,8 @@ def build_method(name: str, **options: Any) -> Method:
 
 def check_restored(name: str, lq: torch.Tensor, out: torch.Tensor, keys: list[str]) -> torch.Tensor:
     """Enforce the contract on a method's output: same shape, finite; values are clamped to [0, 1]."""
+    import torch
+
     if not isinstance(out, torch.Tensor) or out.shape != lq.shape:
         shape = getattr(out, "shape", type(out).__name__)
         raise BenchError(f"method {name!r} returned {shape} for input {tuple(lq.shape)} (images {keys[:3]}…)")

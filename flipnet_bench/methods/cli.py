@@ -5,35 +5,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-
 from flipnet_bench.cli import command_group
-from flipnet_bench.errors import BenchError
-
-
-def _parse_options(items: list[str]) -> dict[str, object]:
-    options: dict[str, object] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise BenchError(f"--option expects KEY=VALUE, got {item!r}")
-        options[key.replace("-", "_")] = yaml.safe_load(value)
-    return options
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from flipnet_bench.config import cli_params_file, parse_assignments, section_loader
     from flipnet_bench.methods import build_method
     from flipnet_bench.methods.run import restore_folder
 
-    options = _parse_options(args.option)
+    options = parse_assignments(args.option, "--option")
     if args.checkpoint is not None:
         options["checkpoint"] = args.checkpoint
     if args.results is not None:
         options["results"] = args.results
     if args.device is not None:
         options["device"] = args.device
-    method = build_method(args.method, **options)
-    record = restore_folder(method, args.lq, args.out, seed=args.seed, batch_size=args.batch_size)
+    method = build_method(args.method, section_loader(cli_params_file(args.params)), **options)
+    record = restore_folder(
+        method, args.lq, args.out, seed=args.seed, batch_size=args.batch_size, overwrite=args.overwrite
+    )
     print(f"restored {record['n']} image(s) with {args.method} into {args.out}")
     return 0
 
@@ -51,12 +41,14 @@ def cmd_train_restorer(args: argparse.Namespace) -> int:
         pair_dirs=tuple(args.pairs),
         pair_fraction=args.pair_fraction,
     )
-    path = train_restorer(args.hq, args.out, cfg)
+    path = train_restorer(args.hq, args.out, cfg, overwrite=args.overwrite)
     print(f"restorer written to {path}")
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from flipnet_bench.train.restorer_config import RestorerTrainConfig
+
     p = subparsers.add_parser("restore", help="restore every image of an LQ folder with a method")
     p.add_argument("--method", required=True, help="method name (identity, restorer, flipnet, external, ...)")
     p.add_argument("--lq", required=True, type=Path, help="folder of low-quality input images")
@@ -67,6 +59,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--device", default=None, help="torch device (default: the method's choice, cpu here)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="extra method option")
+    p.add_argument(
+        "--params",
+        help="params file whose section configures the method (flipnet: the flipnet: sampling keys, as in "
+        "the pipeline); default: ./params.yaml when it exists",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="--out holds another run's results or was not made by restore: delete its PNGs and start clean",
+    )
     p.set_defaults(func=cmd_restore)
 
     train = command_group(subparsers, "train", help="train a model")
@@ -74,11 +76,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--hq", required=True, type=Path, help="HQ training faces (degraded online)")
     t.add_argument("--out", required=True, type=Path, help="output folder (model.safetensors, config.json)")
     t.add_argument("--pairs", action="append", default=[], help="stored pair folder (lq/, hq/), repeatable")
-    t.add_argument("--pair-fraction", type=float, default=0.0, help="share of batches taken from --pairs")
-    t.add_argument("--preset", default="gfpgan", help="classic degradation preset for online pairs")
-    t.add_argument("--steps", type=int, default=400)
-    t.add_argument("--batch-size", type=int, default=8)
-    t.add_argument("--lr", type=float, default=2e-4)
-    t.add_argument("--crop", type=int, default=64)
-    t.add_argument("--seed", type=int, default=0)
+    defaults = RestorerTrainConfig()  # torch-free: the one definition of the restorer's defaults
+    t.add_argument(
+        "--pair-fraction", type=float, default=defaults.pair_fraction, help="share of batches from --pairs"
+    )
+    t.add_argument("--preset", default=defaults.preset, help="classic degradation preset for online pairs")
+    t.add_argument("--steps", type=int, default=defaults.steps)
+    t.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    t.add_argument("--lr", type=float, default=defaults.lr)
+    t.add_argument("--crop", type=int, default=defaults.crop)
+    t.add_argument("--seed", type=int, default=defaults.seed)
+    t.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="--out holds other settings or was not made by this command: delete what it writes there first",
+    )
     t.set_defaults(func=cmd_train_restorer)

@@ -1,16 +1,16 @@
 """FLIPNET as a restoration method (``restore --method flipnet``) and as a degradation model
 (``degrade --model flipnet``): the same checkpoint, sampled in restoration or degradation mode.
 
-Defaults come from the ``flipnet:`` section of ``params.yaml`` when present in the working directory
-(checkpoint = the default output of ``train flipnet``, scheduler, steps, batch size), else the built-in
-defaults. Every image is sampled with its own generator: seeded from (seed, stem) when restoring and from
-(seed, index) when degrading, so outputs never depend on batching or on resumed runs.
+Settings come from a typed ``flipnet:`` section (``params``, passed by whoever builds the sampler: the
+pipeline stage, the command line's ``--params`` or the audit), else the dataclass defaults; explicit keyword
+arguments override single settings (benchmarks). Every image is sampled with its own generator: seeded
+from (seed, stem) when restoring and from (seed, index) when degrading, so outputs never depend on batching
+or on resumed runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -23,13 +23,10 @@ from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.train.common import item_generator
 
 
-def _defaults(params: str | Path | None) -> FlipnetParams:
-    from flipnet_bench.config import load_section
-
-    path = Path(params) if params is not None else Path("params.yaml")
-    if params is None and not path.is_file():
-        return FlipnetParams()
-    return load_section("flipnet", path)
+def _defaults(params: FlipnetParams | None) -> FlipnetParams:
+    if params is not None and not isinstance(params, FlipnetParams):
+        raise BenchError(f"flipnet: params must be the typed flipnet section, got {type(params).__name__}")
+    return params if params is not None else FlipnetParams()
 
 
 class _FlipnetSampler:
@@ -37,17 +34,17 @@ class _FlipnetSampler:
 
     def __init__(
         self,
-        checkpoint: str | None,
-        scheduler: str | None,
-        steps: int | None,
-        batch_size: int | None,
-        device: str | None,
-        params: str | None,
-        strength: float | None,
+        checkpoint: str | None = None,
+        scheduler: str | None = None,
+        steps: int | None = None,
+        batch_size: int | None = None,
+        device: str | None = None,
+        params: FlipnetParams | None = None,
+        strength: float | None = None,
     ) -> None:
         from flipnet_bench.models.flipnet.checkpoint import load_flipnet
 
-        p = _defaults(params)
+        self.params = p = _defaults(params)
         self.checkpoint = str(checkpoint or p.checkpoint)
         self.scheduler = scheduler or p.scheduler
         self.steps = int(steps or p.sample_steps)
@@ -89,20 +86,12 @@ class FlipnetRestorer(Method):
 
     name = "flipnet"
     default_batch_size = 16
+    params_section = "flipnet"
 
-    def __init__(
-        self,
-        checkpoint: str | None = None,
-        scheduler: str | None = None,
-        steps: int | None = None,
-        batch_size: int | None = None,
-        device: str | None = None,
-        params: str | None = None,
-        strength: float | None = None,
-        samples: int | None = None,
-    ) -> None:
-        self.sampler = _FlipnetSampler(checkpoint, scheduler, steps, batch_size, device, params, strength)
-        self.samples = int(samples if samples is not None else _defaults(params).restore_samples)
+    def __init__(self, samples: int | None = None, **options: Any) -> None:
+        """``options``: the sampler's (checkpoint, scheduler, steps, batch_size, device, params, strength)."""
+        self.sampler = _FlipnetSampler(**options)
+        self.samples = int(samples if samples is not None else self.sampler.params.restore_samples)
         if self.samples < 1:
             raise BenchError(
                 f"flipnet: restore_samples (option samples) must be at least 1, got {self.samples}"
@@ -126,18 +115,11 @@ class FlipnetDegradation(Degradation):
     """FLIPNET degradation mode: target = LQ (sampled), condition = the HQ input."""
 
     name = "flipnet"
+    params_section = "flipnet"
 
-    def __init__(
-        self,
-        checkpoint: str | None = None,
-        scheduler: str | None = None,
-        steps: int | None = None,
-        batch_size: int | None = None,
-        device: str | None = None,
-        params: str | None = None,
-        strength: float | None = None,
-    ) -> None:
-        self.sampler = _FlipnetSampler(checkpoint, scheduler, steps, batch_size, device, params, strength)
+    def __init__(self, **options: Any) -> None:
+        """``options``: the sampler's (checkpoint, scheduler, steps, batch_size, device, params, strength)."""
+        self.sampler = _FlipnetSampler(**options)
 
     def __call__(
         self, hq: torch.Tensor, indices: Sequence[int], seed: int

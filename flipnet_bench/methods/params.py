@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flipnet_bench.config import ParamsError, check_range
+from flipnet_bench.degrade.defaults import DEFAULT_PRESET
+from flipnet_bench.train.restorer_config import RestorerTrainConfig, RestorerVariant
 
 SYNTH_TEST_DATASET = "synthetic-celeba-test-style@hq-test"
 
@@ -26,20 +30,39 @@ class PipelineParams:
             "celeba-real": "celeba-real",
         }
     )
-    methods: list[str] = field(default_factory=lambda: ["identity", "restorer_o", "restorer_of", "flipnet"])
+    #: Methods run by ``restore@<set>-<method>`` / ``score@…`` (entries in ``methods.builtin``/``external``).
+    methods: list[str] = field(default_factory=lambda: ["identity", "restorer_o", "restorer_of"])
+    #: FLIPNET-type methods: their own stages (``restore-flipnet@…``, ``score-flipnet@…``), because only
+    #: they run the FLIPNET sampler and read the ``flipnet:`` sampling keys (DVC deps follow the code).
+    flipnet_methods: list[str] = field(default_factory=lambda: ["flipnet"])
     weights_dir: Path | None = None
-    out: Path = Path("out")
     #: Real-world LQ face sets FLIPNET may use as unpaired training data. Empty by default: the bundled
     #: real-world sets are also the test sets, and training on them would contaminate both the restoration
     #: scores and the degradation-realism study.
     flipnet_real_lq: list[str] = field(default_factory=list)
+    #: Seed spread of the stochastic (FLIPNET-type) methods: on these sets they are also run with each of
+    #: ``extra_seeds`` (besides their own ``seed``), by ``restore-seed@…`` / ``score-seed@…``. Off by default.
+    seed_sets: list[str] = field(default_factory=list)
+    extra_seeds: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for alias in self.sets:
             if "@" in alias or "/" in alias:
                 raise ParamsError(f"pipeline.sets: alias {alias!r} may not contain '@' or '/'")
-        if not self.methods:
+        unknown = sorted(set(self.seed_sets) - set(self.sets))
+        if unknown:
+            raise ParamsError(f"pipeline.seed_sets: {unknown} are not in pipeline.sets ({sorted(self.sets)})")
+        if len(set(self.extra_seeds)) != len(self.extra_seeds) or any(s < 0 for s in self.extra_seeds):
+            raise ParamsError(f"pipeline.extra_seeds: {self.extra_seeds} must be distinct non-negative ints")
+        if not self.methods and not self.flipnet_methods:
             raise ParamsError("pipeline.methods: list at least one method")
+        both = set(self.methods) & set(self.flipnet_methods)
+        if both:
+            raise ParamsError(f"pipeline: {sorted(both)} listed in both methods and flipnet_methods")
+
+    def all_methods(self) -> list[str]:
+        """Every built-in method the pipeline runs, in leaderboard order."""
+        return [*self.methods, *self.flipnet_methods]
 
 
 @dataclass(frozen=True)
@@ -48,7 +71,7 @@ class PrepareParams:
 
     source: str = "hq-test"
     model: str = "classic"
-    preset: str = "gfpgan"
+    preset: str = DEFAULT_PRESET
     seed: int = 2024
 
 
@@ -76,7 +99,7 @@ class SynthParams:
     subset_seed: int = 0
     models: dict[str, SynthModel] = field(
         default_factory=lambda: {
-            "classic": SynthModel("classic", "gfpgan"),
+            "classic": SynthModel("classic", DEFAULT_PRESET),
             "realesrgan": SynthModel("realesrgan"),
         }
     )
@@ -86,35 +109,26 @@ class SynthParams:
         return {**self.models, "flipnet": self.flipnet}
 
 
-@dataclass(frozen=True)
-class RestorerTrain:
-    """Training of one restorer variant (see :class:`flipnet_bench.train.restorer.RestorerTrainConfig`)."""
-
-    steps: int = 400
-    batch_size: int = 8
-    lr: float = 2e-4
-    crop: int = 64
-    seed: int = 0
-    preset: str = "gfpgan"
-    channels: tuple[int, ...] = (16, 32, 64)
-    pairs: list[str] = field(default_factory=list)
-    pair_fraction: float = 0.0
-
-    def __post_init__(self) -> None:
-        check_range("restorer.<variant>.steps", self.steps, 1, 10_000_000)
-        check_range("restorer.<variant>.pair_fraction", self.pair_fraction, 0.0, 1.0)
-        if self.pair_fraction > 0 and not self.pairs:
-            raise ParamsError("restorer.<variant>.pair_fraction > 0 needs `pairs` (names of synth sets)")
+def _restorer_variants() -> dict[str, RestorerVariant]:
+    return {"restorer_o": RestorerVariant(), "restorer_of": RestorerVariant(["flipnet"], 0.5)}
 
 
 @dataclass(frozen=True)
 class RestorerParams:
-    """One entry per trained restorer method (the key is the method name in ``methods``)."""
+    """The baseline restorers: one training recipe (``train``: equal budgets, so "+O" vs "+O/F" compares
+    training data only) and per-variant training pairs (the key is the method name in ``methods``)."""
 
-    restorer_o: RestorerTrain = field(default_factory=RestorerTrain)
-    restorer_of: RestorerTrain = field(
-        default_factory=lambda: RestorerTrain(pairs=["flipnet"], pair_fraction=0.5)
-    )
+    train: RestorerTrainConfig = field(default_factory=RestorerTrainConfig)
+    variants: dict[str, RestorerVariant] = field(default_factory=_restorer_variants)
+
+    def config(self, name: str, pair_dir: Callable[[str], Path]) -> RestorerTrainConfig:
+        """Variant ``name``'s full training config; ``pair_dir`` maps a synth set name to its folder."""
+        if name not in self.variants:
+            known = sorted(self.variants)
+            raise ParamsError(f"params.yaml restorer.variants has no {name!r} (known: {known})")
+        v = self.variants[name]
+        dirs = tuple(str(pair_dir(n)) for n in v.pairs)
+        return dataclasses.replace(self.train, pair_dirs=dirs, pair_fraction=v.pair_fraction)
 
 
 @dataclass(frozen=True)
@@ -138,12 +152,12 @@ class ExternalEntry:
 
 @dataclass(frozen=True)
 class MethodsParams:
-    identity: MethodEntry = field(default_factory=lambda: MethodEntry("identity"))
-    restorer_o: MethodEntry = field(default_factory=lambda: MethodEntry("restorer", "out/methods/restorer_o"))
-    restorer_of: MethodEntry = field(
-        default_factory=lambda: MethodEntry("restorer", "out/methods/restorer_of")
-    )
-    flipnet: MethodEntry = field(default_factory=lambda: MethodEntry("flipnet", "out/methods/flipnet", 8))
+    """How each method is run. ``builtin``: name -> entry, defined in params.yaml only (each restore stage's
+    params dep; which of them run: ``pipeline.methods`` / ``pipeline.flipnet_methods``). FLIPNET entries
+    leave checkpoint and sampling to the ``flipnet:`` section, the keys ``restore --method flipnet`` reads.
+    ``external``: results declared by the user (every one of them runs)."""
+
+    builtin: dict[str, MethodEntry] = field(default_factory=dict)
     external: dict[str, ExternalEntry] = field(default_factory=dict)
 
     def entry(self, name: str) -> MethodEntry:
@@ -151,9 +165,9 @@ class MethodsParams:
         if name in self.external:
             ext = self.external[name]
             return MethodEntry("external", options={"results": str(ext.results), "label": ext.label or name})
-        if name == "external" or not hasattr(self, name):
+        if name not in self.builtin:
             raise ParamsError(
-                f"methods.{name} is not defined; define it in params.yaml methods (known: "
-                f"identity, restorer_o, restorer_of, flipnet, external: {sorted(self.external)})"
+                f"methods.{name} is not defined; define it in params.yaml methods.builtin or "
+                f"methods.external (known: {sorted(self.builtin)}, external: {sorted(self.external)})"
             )
-        return getattr(self, name)
+        return self.builtin[name]

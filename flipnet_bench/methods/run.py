@@ -1,8 +1,9 @@
 """Run any method over an LQ folder: batching, atomic PNG writes, resume and provenance in one place.
 
 An output folder records what produced it in ``run.json`` (method, options, checkpoint hash, seed).
-A rerun with the same fingerprint skips the images already written (resume after an interruption);
-a rerun with a different fingerprint clears the stale images first (no mixing of two runs' results).
+The folder is claimed through :mod:`flipnet_bench.io.outputs`: a rerun with the same fingerprint skips the
+images already written (resume after an interruption); a rerun with a different fingerprint refuses, naming
+both, unless ``overwrite`` clears the stale images first (no mixing of two runs' results).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, read_image, stem_key, to_tensor, to_uint8, write_image, write_json
+from flipnet_bench.io.outputs import claim_output
 from flipnet_bench.methods import Method, check_restored
 from flipnet_bench.methods.external import ExternalMethod
 
@@ -47,18 +49,11 @@ def _fingerprint(method: Method, lq_keys: list[str], seed: int) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _prepare_out(out: Path, fingerprint: str) -> None:
-    """Create ``out`` or validate it as ours; stale results (another fingerprint) are removed."""
-    run_file = out / RUN_FILE
-    if out.is_dir() and any(out.iterdir()):
-        if not run_file.is_file():
-            raise BenchError(f"{out} is not empty and has no {RUN_FILE}: not a restore output folder")
-        previous = json.loads(run_file.read_text()).get("fingerprint")
-        if previous != fingerprint:
-            for path in list(out.rglob("*.png")):
-                path.unlink()
-            print(f"{out}: results of another run (fingerprint {previous}) removed")
-    out.mkdir(parents=True, exist_ok=True)
+def _sources(method: Method, lq_root: Path) -> list[Path]:
+    """Folders the run reads: the output must not overlap any of them."""
+    described = method.describe()
+    given = [described.get(k) for k in ("checkpoint", "results")]
+    return [lq_root, *(Path(p) for p in given if isinstance(p, str | Path) and Path(p).is_dir())]
 
 
 def restore_folder(
@@ -68,15 +63,21 @@ def restore_folder(
     seed: int = 0,
     batch_size: int | None = None,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
-    """Restore every image of ``lq_dir`` into ``out_dir/<stem>.png``; returns the run record."""
+    """Restore every image of ``lq_dir`` into ``out_dir/<stem>.png``; returns the run record.
+
+    ``overwrite``: a folder of another run (or not made by restore) is cleared of its PNGs first.
+    """
     lq_root, out = Path(lq_dir), Path(out_dir)
     files = list_images(lq_root, recursive=True)
     keys = [stem_key(lq_root, p) for p in files]
     if isinstance(method, ExternalMethod):
         method.check_keys(keys)
     fingerprint = _fingerprint(method, keys, seed)
-    _prepare_out(out, fingerprint)
+    settings = {"fingerprint": fingerprint, "method": method.describe(), "seed": seed}
+    sources, owned = _sources(method, lq_root), ("**/*.png", RUN_FILE)
+    claim_output(out, "restore", settings, owned=owned, sources=sources, overwrite=overwrite)
     record = {"fingerprint": fingerprint, "method": method.describe(), "lq_dir": str(lq_root), "seed": seed}
     write_json(out / RUN_FILE, {**record, "complete": False, "n": len(keys)})
     todo = [(k, p) for k, p in zip(keys, files) if not (out / f"{k}.png").is_file()]

@@ -6,22 +6,30 @@ optional dependency only matters when its metric is asked for.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flipnet_bench.errors import BenchError
-from flipnet_bench.metrics.base import Batch, Metric, MetricResult, PerImageMetric
+from flipnet_bench.lazy import lazy_exports
 from flipnet_bench.registry import Registry
+
+if TYPE_CHECKING:
+    from flipnet_bench.metrics.base import Metric
+
+# ``base`` imports torch: loaded on first use so that the command line starts fast
+__getattr__, __dir__, _BASE_EXPORTS = lazy_exports(
+    __name__, {".base": ("Batch", "Metric", "MetricResult", "PerImageMetric")}
+)
 
 METRICS: Registry[type[Metric]] = Registry("metric")
 
 #: metric name → (lazy class path, constructor kwargs)
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
-    # distribution metrics on Inception-v3 features and LPIPS (helper C)
+    # distribution metrics on Inception-v3 features and LPIPS
     "fid": ("flipnet_bench.metrics.fid:FID", {}),
     "kid": ("flipnet_bench.metrics.kid:KID", {}),
     "lpips": ("flipnet_bench.metrics.lpips:LPIPS", {"net": "alex"}),
     "lpips_vgg": ("flipnet_bench.metrics.lpips:LPIPS", {"net": "vgg"}),
-    # fidelity, no-reference quality, identity and landmarks (helper D)
+    # fidelity, no-reference quality, identity and landmarks
     "psnr": ("flipnet_bench.metrics.psnr_ssim:PSNR", {}),
     "ssim": ("flipnet_bench.metrics.psnr_ssim:SSIM", {}),
     "niqe": ("flipnet_bench.metrics.niqe:NIQE", {}),
@@ -53,13 +61,4 @@ def create_metric(name: str, **overrides: Any) -> Metric:
     return cls(**{**PRESETS[name][1], **overrides})
 
 
-__all__ = [
-    "Batch",
-    "METRICS",
-    "Metric",
-    "MetricResult",
-    "PRESETS",
-    "PerImageMetric",
-    "create_metric",
-    "list_metrics",
-]
+__all__ = ["METRICS", "PRESETS", "create_metric", "list_metrics", *_BASE_EXPORTS]

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.stats.intervals import mean_interval
 
 
 @dataclass
@@ -30,7 +31,8 @@ class Batch:
 
 @dataclass
 class MetricResult:
-    """What a metric reports: the value, a 95% bootstrap interval, the count and the per-image values."""
+    """What a metric reports: the value, its 95% interval, the count, per-image values, and (``arrays``) the
+    per-image features a paired comparison of distribution metrics needs (saved beside, not in, the JSON)."""
 
     value: float
     ci95: tuple[float, float] | None
@@ -38,6 +40,7 @@ class MetricResult:
     per_image: dict[str, float] | None = None
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
 
 def check_range(name: str, tensor: torch.Tensor) -> None:
@@ -48,20 +51,6 @@ def check_range(name: str, tensor: torch.Tensor) -> None:
         raise BenchError(
             f"{name}: expects images in [0, 1], got [{tensor.min().item():.3g}, {tensor.max().item():.3g}]"
         )
-
-
-def bootstrap_ci(
-    values: np.ndarray, statistic: Any = np.mean, reps: int = 1000, seed: int = 0
-) -> tuple[float, float] | None:
-    """Percentile 95% interval of ``statistic`` over ``reps`` resamples (seeded, so reports are stable)."""
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) < 2:
-        return None
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(values), size=(reps, len(values)))
-    stats = np.array([statistic(values[i]) for i in idx]) if statistic is not np.mean else values[idx].mean(1)
-    low, high = np.percentile(stats, [2.5, 97.5])
-    return float(low), float(high)
 
 
 class Metric:
@@ -121,4 +110,4 @@ class PerImageMetric(Metric):
         notes = list(self._notes)
         if len(finite) < len(self._values):
             notes.append(f"{len(self._values) - len(finite)} image(s) gave no value and are excluded")
-        return MetricResult(float(finite.mean()), bootstrap_ci(finite), len(finite), per_image, notes)
+        return MetricResult(float(finite.mean()), mean_interval(finite), len(finite), per_image, notes)

@@ -25,6 +25,14 @@ def _face_kwargs(path: str | None) -> dict[str, dict[str, object]]:
 
 
 def _score(args: argparse.Namespace) -> int:
+    if args.protocol:
+        from flipnet_bench.protocols.cli import score_with_protocol
+
+        return score_with_protocol(args)
+    if args.set or args.mmse or args.qalign:
+        from flipnet_bench.errors import BenchError
+
+        raise BenchError("--set, --mmse and --qalign belong to --protocol; add --protocol NAME or drop them")
     from dataclasses import replace
 
     from flipnet_bench.metrics.score import score_folders, write_outputs
@@ -37,13 +45,17 @@ def _score(args: argparse.Namespace) -> int:
     report = score_folders(
         args.pred, gt=args.gt, lq=args.lq, ref=args.ref, ref_stats=args.ref_stats, metrics=metrics,
         batch_size=args.batch_size, lenient=args.lenient, params=params, per_image=per_image,
-        metric_kwargs=_face_kwargs(args.params),
+        metric_kwargs=_face_kwargs(args.params), allow_missing=args.allow_missing,
     )  # fmt: skip
     write_outputs(report, args.out, per_image, args.per_image)
     for name, entry in report["metrics"].items():
         value = "skipped" if entry["value"] is None else f"{entry['value']:.4f}"
         ci = f"  [{entry['ci95'][0]:.4f}, {entry['ci95'][1]:.4f}]" if entry["ci95"] else ""
         print(f"{name:16s} {value}{ci}  (n={entry['n']})")
+    if report["info"]["missing_predictions"]:
+        missing = report["info"]["missing_predictions"]
+        shown = ", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")
+        print(f"excluded {len(missing)} GT image(s) without prediction ({shown}): see {args.out}")
     if report["info"]["skipped"]:
         print(f"skipped {len(report['info']['skipped'])} file(s): see info.skipped in {args.out}")
     print(f"wrote {args.out}")
@@ -72,14 +84,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lq", help="input (degraded) folder, paired by stem, for identity-vs-input metrics")
     ref = p.add_mutually_exclusive_group()
     ref.add_argument("--ref", help="reference image folder for FID/KID (default: the --gt images)")
-    ref.add_argument("--ref-stats", help="FID reference statistics .npz (mu, sigma), e.g. FFHQ")
+    ref.add_argument("--ref-stats", help="FID statistics: .npz (mu, sigma) or basicsr .pth (mean, cov)")
     p.add_argument("--metrics", help="comma-separated metric names (default: params.yaml score.metrics)")
     p.add_argument("--out", required=True, help="output JSON (written atomically)")
     p.add_argument("--per-image", help="optional per-image values as parquet")
     p.add_argument("--lenient", action="store_true", help="skip (and list) bad files instead of failing")
+    p.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="score although some --gt images have no prediction; they are listed in the JSON and printed",
+    )
     p.add_argument("--batch-size", type=int, help="images per backbone call (default: score.batch_size)")
     p.add_argument("--num-workers", type=int, help="image decoding processes (default: score.num_workers)")
     p.add_argument("--params", help="params file (default: ./params.yaml if present)")
+    proto = p.add_argument_group("protocols (`flipnet-bench protocols` lists them)")
+    proto.add_argument("--protocol", help="score exactly as a published evaluation did, e.g. ntire2025, pmrf")
+    proto.add_argument("--set", help="set name for per-set thresholds (default: the --lq folder's name)")
+    proto.add_argument("--mmse", help="posterior-mean estimates, paired by stem (PMRF's IndRMSE)")
+    proto.add_argument("--qalign", action="store_true", help="also compute the optional Q-Align column")
     p.set_defaults(func=_score)
 
     s = subparsers.add_parser("fid-stats", help="write FID reference statistics (.npz mu/sigma) of a folder")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.metrics.base import MetricResult
 from flipnet_bench.metrics.fid import InceptionMetric
+from flipnet_bench.stats.gram import MMDSubsets, PairedMMDSubsets
 
 
 def poly_mmd(
@@ -80,11 +80,17 @@ class KID(InceptionMetric):
             notes.append(f"subset_size {self.subset_size} > available images: used {size}")
         generator = torch.Generator().manual_seed(self.seed)
         scores = kid_subsets(ref, pred, self.subsets, size, self.degree, self.gamma, self.coef, generator)
-        values = scores.numpy()
-        low, high = np.percentile(values, [2.5, 97.5])
-        notes.append(f"ci95: 2.5/97.5 percentiles over {self.subsets} subsets; std in extra")
-        extra = {"std": float(values.std()), "subset_size": size, "subsets": self.subsets, "reference": where}
-        return MetricResult(float(values.mean()), (float(low), float(high)), len(pred), None, notes, extra)
+        value = float(scores.mean())
+        kernel = {"degree": self.degree, "gamma": self.gamma, "coef": self.coef}
+        if self.has_fixed_reference:  # a reference folder: only the predictions vary
+            subsets: Any = MMDSubsets(pred.numpy(), ref_np, **kernel)
+        else:  # KID vs the GT of the same images: delete each image from both sides
+            subsets = PairedMMDSubsets(pred.numpy(), ref_np, **kernel)
+        ci, how = self.interval(value, subsets, len(pred))
+        notes.append(how)
+        extra = {"std_over_subsets": float(scores.std()), "subset_size": size, "subsets": self.subsets,
+                 "reference": where}  # fmt: skip
+        return MetricResult(value, ci, len(pred), None, notes, extra, self.feature_arrays(pred.numpy()))
 
     def definition(self) -> dict[str, Any]:
         return {
@@ -93,4 +99,5 @@ class KID(InceptionMetric):
             "subsets": self.subsets,
             "subset_size": self.subset_size,
             "reference": str(self.ref_dir or "ground truth of the scored pairs"),
+            "interval": "jackknife over images of the unbiased MMD², t quantile",
         }

@@ -8,7 +8,9 @@ backends exist, and the definition names which one produced a number (they are n
   differ, not the box;
 * ``"torchscript"``: a TorchScript landmark model from a local path (``face_metrics.awing_path``) mapping
   (N, 3, S, S) RGB in [0, 1] to (N, K, 2) (x, y) pixel coordinates of that S×S input (wrap AWing's heatmap
-  decoding into the module); images are resized to S = ``input_size`` and the points scaled back.
+  decoding into the module); images are resized to S = ``input_size`` and the points scaled back. Loading
+  TorchScript runs code, so the file is only loaded when its SHA-256 equals the user's
+  ``face_metrics.awing_sha256`` (checked first; without it the backend refuses).
 """
 
 from __future__ import annotations
@@ -27,14 +29,21 @@ from flipnet_bench.io import to_uint8
 from flipnet_bench.metrics.base import Batch, PerImageMetric, check_range
 from flipnet_bench.metrics.face_crop import POLICIES, find_face, shape_predictor
 from flipnet_bench.weights import get_spec, get_weight_path
+from flipnet_bench.weights.sources import check_sha256
 
 BACKENDS = ("dlib68", "dlib5", "torchscript")
 _DLIB_WEIGHTS = {"dlib68": "dlib_shape_predictor_68", "dlib5": "dlib_shape_predictor_5"}
 
 
 @functools.lru_cache(maxsize=2)
-def _torchscript(path: str | None) -> torch.jit.ScriptModule:
+def _torchscript(path: str | None, sha256: str | None) -> torch.jit.ScriptModule:
     resolved = get_weight_path("awing_landmarks", path)
+    if sha256 is None:
+        raise BenchError(
+            f"{resolved}: a TorchScript file runs code when loaded; set face_metrics.awing_sha256 to the "
+            "SHA-256 of the file you trust (`sha256sum FILE`) to allow it"
+        )
+    check_sha256(resolved, sha256.lower(), "face_metrics.awing_path")
     try:
         return torch.jit.load(str(resolved), map_location="cpu").eval()
     except (RuntimeError, ValueError) as exc:
@@ -54,6 +63,7 @@ class LandmarkDistance(PerImageMetric):
         model_path: str | Path | None = None,
         input_size: int = 256,
         face_box: str = "detect_or_aligned",
+        model_sha256: str | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise BenchError(f"lmd: backend must be one of {BACKENDS}, got {backend!r}")
@@ -61,8 +71,9 @@ class LandmarkDistance(PerImageMetric):
             raise BenchError(f"lmd: face_box must be one of {POLICIES}, got {face_box!r}")
         self.backend, self.input_size, self.face_box = backend, input_size, face_box
         path = str(model_path) if model_path else None
+        self.model_sha256 = model_sha256
         if backend == "torchscript":
-            self._model = _torchscript(path)
+            self._model = _torchscript(path, model_sha256)
         else:
             self._predictor = shape_predictor(_DLIB_WEIGHTS[backend], path)
         super().__init__()
@@ -128,7 +139,7 @@ class LandmarkDistance(PerImageMetric):
             **super().definition(),
             "backend": self.backend,
             "weights": weight,
-            "weights_sha256": get_spec(weight).sha256,
+            "weights_sha256": get_spec(weight).sha256 or self.model_sha256,
             "unit": "pixels at the scored resolution, mean over landmarks",
             "face_box": self.face_box
             if self.backend != "torchscript"

@@ -20,6 +20,8 @@ from flipnet_bench.io import list_images, read_image, to_tensor
 from flipnet_bench.metrics.base import Batch, Metric, MetricResult, PerImageMetric, check_range
 from flipnet_bench.metrics.frechet import FeatureStats, frechet_distance
 from flipnet_bench.metrics.functional.niqe import NIQESizeError, niqe, niqe_features
+from flipnet_bench.stats.gram import FrechetSubsets, PairedFrechetSubsets, evaluate_sets, jackknife_sets
+from flipnet_bench.stats.intervals import jackknife_interval
 from flipnet_bench.weights import get_spec, get_weight_path
 
 WEIGHT_NAME = "niqe_pris_params"
@@ -107,8 +109,9 @@ class FDNIQE(Metric):
     """Fréchet distance between NIQE-feature Gaussians of ``pred`` and a reference set (lower = closer).
 
     Reference: ``ref_dir`` when given, else the batch's ``reference`` role (``"gt"`` or ``"lq"``); with
-    ``reference="auto"`` the GT if present, else the LQ. The 95% interval bootstraps the prediction images
-    (``bootstrap_reps`` resamples, seeded); the reference Gaussian is fixed.
+    ``reference="auto"`` the GT if present, else the LQ. The 95% interval is a jackknife over images (at most
+    ``jackknife_groups`` groups; docs/statistics.md): deleting an image from both sides when the reference is
+    the same images' GT/LQ, else from the predictions only. It contains the estimate by construction.
     """
 
     name = "fd_niqe"
@@ -118,19 +121,13 @@ class FDNIQE(Metric):
         self,
         ref_dir: str | Path | None = None,
         reference: str = "auto",
-        bootstrap_reps: int = 200,
-        seed: int = 0,
+        jackknife_groups: int = 100,
         batch_size: int = 16,
     ) -> None:
         if reference not in ("auto", "gt", "lq"):
             raise BenchError(f"fd_niqe: reference must be 'auto', 'gt' or 'lq', got {reference!r}")
         self.ref_dir = Path(ref_dir) if ref_dir else None
-        self.reference, self.bootstrap_reps, self.seed, self.batch_size = (
-            reference,
-            bootstrap_reps,
-            seed,
-            batch_size,
-        )
+        self.reference, self.jackknife_groups, self.batch_size = reference, jackknife_groups, batch_size
         if self.ref_dir is None and reference in ("gt", "lq"):
             self.requires = frozenset({reference})  # type: ignore[misc]
         super().__init__()
@@ -181,14 +178,10 @@ class FDNIQE(Metric):
         stats.update(ref)
         mu_r, sigma_r = stats.mu, stats.sigma
         value = frechet_distance(pred.mean(0), np.cov(pred, rowvar=False), mu_r, sigma_r)
-        ci = None
-        if self.bootstrap_reps > 1:
-            rng = np.random.default_rng(self.seed)
-            reps = [
-                frechet_distance(s.mean(0), np.cov(s, rowvar=False), mu_r, sigma_r)
-                for s in (pred[rng.integers(0, len(pred), len(pred))] for _ in range(self.bootstrap_reps))
-            ]
-            ci = tuple(float(v) for v in np.percentile(reps, [2.5, 97.5]))
+        paired = self.ref_dir is None and len(pred) == len(ref)  # the reference is the same images' GT/LQ
+        subsets = PairedFrechetSubsets(pred, ref) if paired else FrechetSubsets(pred, mu_r, sigma_r)
+        loo = evaluate_sets(subsets.distance, jackknife_sets(len(pred), self.jackknife_groups))
+        ci = jackknife_interval(float(value), loo)
         notes = [f"reference: {where} ({len(ref)} images)"]
         dropped = (len(pred_all) - len(pred), len(ref_all) - len(ref))
         if any(dropped):

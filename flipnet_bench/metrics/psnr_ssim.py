@@ -49,10 +49,18 @@ class _FidelityMetric(PerImageMetric):
 
 
 class PSNR(_FidelityMetric):
-    """Peak signal-to-noise ratio in dB; identical pairs give inf and are excluded from the mean (noted)."""
+    """Peak signal-to-noise ratio in dB; identical pairs score a documented finite value, never dropped."""
 
     name = "psnr"
     higher_is_better = True
+
+    def definition(self) -> dict[str, Any]:
+        return {
+            **super().definition(),
+            "identical_images": f"MSE floored at {F.MSE_FLOOR:g} (0-255 scale): identical images score "
+            f"{F.PSNR_IDENTICAL:.2f} dB and count in the mean; two different 8-bit images (< 1e8 pixels) "
+            "keep the basicsr value",
+        }
 
     def score(self, batch: Batch) -> torch.Tensor:
         pred, gt = self._inputs(batch)

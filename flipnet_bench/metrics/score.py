@@ -7,6 +7,7 @@ once. Outputs are written atomically after everything is computed: no partial JS
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Iterator, Sequence
@@ -32,6 +33,7 @@ from flipnet_bench.io import (
     to_tensor,
     write_json,
 )
+from flipnet_bench.io.names import safe_name
 from flipnet_bench.metrics import METRICS, PRESETS, Batch, Metric, MetricResult, create_metric
 from flipnet_bench.metrics.params import ScoreParams
 
@@ -44,10 +46,18 @@ class Item:
     lq: Path | None
 
 
-def plan_items(pred: Path, gt: Path | None, lq: Path | None, lenient: bool, skipped: Skipped) -> list[Item]:
-    """Pair predictions with GT/LQ by stem (a missing partner is an error, or skipped with ``lenient``)."""
+def plan_items(
+    pred: Path,
+    gt: Path | None,
+    lq: Path | None,
+    lenient: bool,
+    skipped: Skipped,
+    missing_preds: list[str] | None = None,
+) -> list[Item]:
+    """Pair predictions with GT/LQ by stem (a missing partner is an error, or skipped with ``lenient``); a GT
+    without prediction is an error unless ``missing_preds`` is given to receive its stem."""
     if gt is not None:
-        pairs = pair_by_stem(pred, gt, lenient=lenient, skipped=skipped)
+        pairs = pair_by_stem(pred, gt, lenient=lenient, skipped=skipped, missing_preds=missing_preds)
         base = [(stem_key(pred, p), p, g) for p, g in pairs]
     else:
         base = [(stem_key(pred, p), p, None) for p in list_images(pred, lenient=lenient, skipped=skipped)]
@@ -63,6 +73,24 @@ def plan_items(pred: Path, gt: Path | None, lq: Path | None, lenient: bool, skip
     if not items:
         raise BenchError(f"nothing to score in {pred}: every prediction was skipped")
     return items
+
+
+@functools.lru_cache(maxsize=1)
+def fix_mmap_threshold() -> bool:
+    """Serve every allocation of 1 MiB or more by mmap, returned to the OS when freed (glibc only).
+
+    Why: glibc raises its mmap threshold (up to 32 MB) each time a large block is freed; the per-batch
+    tensors and KID's 8 MB kernel matrices are then carved from the heap, whose freed holes it keeps, and
+    peak RSS grew with the number of images scored (+146 % from 100 to 1000 images; benchmarks/
+    score_memory.py, docs/metrics.md "Memory"). Setting the threshold once turns that adaptation off.
+    """
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc: nothing to fix
+        return False
+    return bool(mallopt(-3, 1 << 20))  # -3: M_MMAP_THRESHOLD (malloc.h); 1 MiB
 
 
 def _no_collate(item: Any) -> Any:
@@ -129,14 +157,21 @@ def iter_batches(
         yield flush()
 
 
-def _build_metric(name: str, overrides: dict[str, Any]) -> Metric:
-    """Instantiate ``name``, passing only the overrides its constructor accepts (ref_dir, device, ...)."""
+def _build_metric(name: str, common: dict[str, Any], own: dict[str, Any] | None = None) -> Metric:
+    """Instantiate ``name``: of the ``common`` inputs offered to every metric (ref_dir, device, ...) it gets
+    those its constructor accepts; its ``own`` settings must all be accepted (a typo is an error, not a
+    setting silently ignored)."""
     if name not in PRESETS and not name.startswith("pyiqa:"):
         METRICS.get(name)  # raises the "did you mean" error
     cls = METRICS.get("pyiqa" if name.startswith("pyiqa:") else name)
     params = inspect.signature(cls.__init__).parameters
     accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    kwargs = {k: v for k, v in overrides.items() if v is not None and (accepts_any or k in params)}
+    unknown = sorted(k for k in (own or {}) if not accepts_any and k not in params)
+    if unknown:
+        allowed = sorted(k for k in params if k != "self")
+        raise BenchError(f"metric {name!r} has no setting {unknown}; its settings: {allowed}")
+    kwargs = {k: v for k, v in common.items() if v is not None and (accepts_any or k in params)}
+    kwargs.update((k, v) for k, v in (own or {}).items() if v is not None)
     return create_metric(name, **kwargs)
 
 
@@ -169,14 +204,21 @@ def score_folders(
     params: ScoreParams | None = None,
     metric_kwargs: dict[str, dict[str, Any]] | None = None,
     per_image: dict[str, dict[str, float]] | None = None,
+    arrays: dict[str, dict[str, np.ndarray]] | None = None,
+    unavailable: dict[str, str] | None = None,
+    allow_missing: bool = False,
 ) -> dict[str, Any]:
     """Score ``pred`` (paired by stem with ``gt``/``lq``) and return the JSON-able report.
 
     ``{"metrics": {name: {value, ci95, n, definition, notes[, extra]}}, "info": {...}}``. Metrics whose
     inputs are absent (no ``gt`` on a real-world set) are listed with ``value: null`` and a note. Pass a dict
-    as ``per_image`` to receive per-image values (metric → key → value).
+    as ``per_image`` to receive per-image values (metric → key → value), and as ``arrays`` to receive the
+    per-image features of distribution metrics (metric → name → array; what ``compare`` resamples).
+    With an ``unavailable`` dict, a metric that cannot be built (weights or package missing) is left out and
+    its error recorded there (metric → message) instead of failing the run (``score --protocol``).
     """
     params = params or ScoreParams()
+    fix_mmap_threshold()
     names = list(metrics or params.metrics)
     if len(set(names)) != len(names):
         raise BenchError(f"metric names repeat in {names}")
@@ -187,13 +229,22 @@ def score_folders(
     for name, kw in (metric_kwargs or {}).items():
         extra_kwargs[name] = {**extra_kwargs.get(name, {}), **kw}
     common = {"ref_dir": ref, "ref_stats": ref_stats, "device": params.device}
-    built = {n: _build_metric(n, {**common, **extra_kwargs.get(n, {})}) for n in names}
+    built: dict[str, Metric] = {}
+    for n in names:
+        try:
+            built[n] = _build_metric(n, common, extra_kwargs.get(n, {}))
+        except BenchError as exc:  # missing weights/packages: recorded for the caller when it asks
+            if unavailable is None:
+                raise
+            unavailable[n] = str(exc)
     available = {"gt"} if gt else set()
     available |= {"lq"} if lq else set()
     active = {n: m for n, m in built.items() if not (set(m.requires) - available)}
 
     skipped = Skipped()
-    items = plan_items(pred, gt, lq, lenient, skipped)
+    # A GT image without prediction is an error unless allow_missing: then it is listed in the report.
+    missing_preds: list[str] | None = [] if allow_missing else None
+    items = plan_items(pred, gt, lq, lenient, skipped, missing_preds)
     n_scored = 0
     batches = iter_batches(items, batch_size or params.batch_size, params.num_workers, lenient, skipped)
     for batch in batches if active else ():  # nothing to decode when every metric lacks its inputs
@@ -215,12 +266,15 @@ def score_folders(
         report[name] = _result_entry(metric, result)
         if per_image is not None and result.per_image:
             per_image[name] = dict(result.per_image)
+        if arrays is not None and result.arrays:
+            arrays[name] = dict(result.arrays)
     info = {
         "flipnet_bench_version": __version__,
         "folders": {"pred": str(pred), "gt": str(gt) if gt else None, "lq": str(lq) if lq else None,
                     "ref": str(ref) if ref else None, "ref_stats": str(ref_stats) if ref_stats else None},
         "counts": {"planned": len(items), "scored": n_scored, "skipped": len(skipped)},
         "skipped": [{"path": p, "reason": r} for p, r in skipped.items],
+        "missing_predictions": [safe_name(k) for k in missing_preds or []],
         "torch_threads": torch.get_num_threads(),
     }  # fmt: skip
     return {"metrics": report, "info": info}
@@ -228,11 +282,15 @@ def score_folders(
 
 def write_outputs(report: dict[str, Any], out: str | Path, per_image: dict[str, dict[str, float]] | None,
                   per_image_path: str | Path | None) -> None:  # fmt: skip
-    """Write the per-image parquet (if asked) and then the JSON, each atomically."""
+    """Write the per-image parquet (if asked) and then the JSON, each atomically.
+
+    Keys (file stems) are written with undecodable bytes as ``\\xNN`` (io/names.py): Parquet refuses them raw.
+    """
     if per_image_path is not None:
         import pandas as pd
 
-        frame = pd.DataFrame(per_image or {})
+        shown = {m: {safe_name(k): v for k, v in values.items()} for m, values in (per_image or {}).items()}
+        frame = pd.DataFrame(shown)
         frame.index.name = "key"
         with atomic_path(per_image_path) as tmp:
             frame.sort_index().to_parquet(tmp)

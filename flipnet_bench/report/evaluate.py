@@ -61,11 +61,13 @@ def score_restored(
     batch_size: int = 16,
     score_params: Any = None,
     metric_kwargs: dict[str, dict[str, Any]] | None = None,
+    arrays: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Score ``pred_dir`` (with GT when given, else against the LQ input and a reference set).
 
     Returns ``score_folders``' report (``metrics``: value, ci95, n, definition, notes; ``info``) plus
-    ``per_image`` (metric → image → value) and ``evaluation`` (the resize applied to every image).
+    ``per_image`` (metric → image → value) and ``evaluation`` (the resize applied to every image); pass a
+    dict as ``arrays`` to receive FID/KID per-image features (for ``compare``).
     """
     from flipnet_bench.metrics.score import score_folders
 
@@ -85,6 +87,7 @@ def score_restored(
             params=score_params,
             metric_kwargs=metric_kwargs,
             per_image=per_image,
+            arrays=arrays,
         )
     result["info"]["folders"] = {
         "pred": str(pred_dir),

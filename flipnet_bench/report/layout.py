@@ -10,6 +10,16 @@ from flipnet_bench.data.registry import get_dataset
 from flipnet_bench.errors import BenchError
 
 METRICS_DIR = Path("metrics")
+#: Every pipeline output below the project root (dvc.yaml names the same paths: DVC cannot template outs).
+OUT_DIR = Path("out")
+#: Machine-specific records (wall-clock timings, the software/hardware environment) beside the results: not a
+#: DVC output, so they never enter the content hashes in dvc.lock; the audit reads them from here.
+MACHINE_DIR = "machine"
+
+
+def machine_dir(out: Path, *parts: str) -> Path:
+    """``out/machine/<parts>``: where a stage writing ``out/<parts>`` keeps its machine-specific records."""
+    return Path(out) / MACHINE_DIR / Path(*parts)
 
 
 @dataclass(frozen=True)
@@ -38,11 +48,16 @@ def resolve_set(alias: str, sets: dict[str, str], data: DataParams) -> TestSet:
     raise BenchError(f"pipeline.sets.{alias}: dataset {spec.name!r} is an HQ split, not a test set")
 
 
-def restored_dir(out: Path, alias: str, method: str) -> Path:
+def restored_dir(out: Path, alias: str, method: str, seed: int | None = None) -> Path:
+    """A method's outputs on a set; ``seed``: one of the seed-spread runs (``pipeline.extra_seeds``)."""
+    if seed is not None:
+        return Path(out) / "restored-seeds" / alias / method / f"seed{seed}"
     return Path(out) / "restored" / alias / method
 
 
-def scores_dir(out: Path, alias: str, method: str) -> Path:
+def scores_dir(out: Path, alias: str, method: str, seed: int | None = None) -> Path:
+    if seed is not None:
+        return Path(out) / "scores-seeds" / alias / method / f"seed{seed}"
     return Path(out) / "scores" / alias / method
 
 

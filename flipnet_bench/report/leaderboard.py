@@ -1,8 +1,11 @@
 """The leaderboard: every set × method × metric from the scored results, as Markdown and CSV.
 
 Numbers come from ``out/scores/<set>/<method>/scores.json`` (value, 95% CI, n, definition); the leaderboard
-never recomputes anything. Within each set the best value of every metric column is marked (direction from the
-metric's own ``higher_is_better``); cells stay empty only where a metric does not apply (no GT on real sets).
+never recomputes a value. Within each set the best value of a metric column is bold only when a paired test
+against the runner-up is significant after Holm's correction (:mod:`flipnet_bench.stats.ranking`), else the
+two are marked as a tie; reference rows (identity baselines) are never bold; identity on sets without ground
+truth is shown as a gate pass rate (:mod:`flipnet_bench.stats.gate`), never ranked. Cells stay empty only
+where a metric does not apply (no GT on real sets).
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,12 +36,19 @@ LABELS = {
 }
 
 
+#: Identity-vs-input columns: a gate on sets without ground truth, never ranked there.
+IDENTITY_METRICS = ("ids_dlib", "ids_arcface", "deg_arcface")
+TIE = "≈"
+
+
 @dataclass
 class Cell:
     value: float
     ci95: tuple[float, float] | None = None
     n: int | None = None
-    best: bool = False
+    best: bool = False  # bold: best and significantly better than the runner-up
+    tie: bool = False  # best or runner-up, the difference not significant
+    seeds: tuple[int, float, float] | None = None  # seed spread: (K, min, max) of the per-seed values
 
 
 @dataclass
@@ -54,6 +63,10 @@ class Board:
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     set_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     evaluation: dict[str, Any] = field(default_factory=dict)
+    reference_rows: list[str] = field(default_factory=list)
+    #: (set, metric) → the paired test behind the marks; (set, method) → identity gate (rate, passed, n, t)
+    verdicts: dict[tuple[str, str], Any] = field(default_factory=dict)
+    gates: dict[tuple[str, str], tuple[float, int, int, float]] = field(default_factory=dict)
 
     def rows(self) -> list[tuple[str, str]]:
         return [(s, m) for s in self.sets for m in self.methods if (s, m) in self.cells]
@@ -74,9 +87,17 @@ def _direction(name: str, definition: dict[str, Any]) -> bool | None:
     return None
 
 
-def load_board(scores_root: Path, sets: list[str], methods: list[str], columns: list[str]) -> Board:
-    """Read ``scores_root/<set>/<method>/scores.json`` for every pair that was scored."""
-    board = Board(list(sets), list(methods), [])
+def load_board(scores_root: Path, sets: list[str], methods: list[str], columns: list[str],
+               reference_rows: list[str] | None = None, seeds_root: Path | None = None,
+               extra_seeds: list[int] | None = None) -> Board:  # fmt: skip
+    """Read ``scores_root/<set>/<method>/scores.json`` for every pair that was scored.
+
+    ``reference_rows``: baseline methods (identity / LQ) shown for reference, never bold. ``seeds_root``:
+    ``<set>/<method>/seed<k>/scores.json`` of the seed-spread runs (``out/scores-seeds``) for each ``k`` of
+    ``extra_seeds`` (None: every ``seed*`` folder found).
+    """
+    board = Board(list(sets), list(methods), [], reference_rows=list(reference_rows or []))
+    per_image: dict[tuple[str, str], dict[str, Any]] = {}
     found: list[str] = []
     for s in sets:
         for m in methods:
@@ -93,6 +114,7 @@ def load_board(scores_root: Path, sets: list[str], methods: list[str], columns: 
                 board.definitions.setdefault(name, entry.get("definition") or {})
                 found.append(name)
             board.cells[(s, m)] = row
+            per_image[(s, m)] = result.get("per_image") or {}
             run = result.get("run", {})
             info = board.set_info.setdefault(
                 s, {"dataset": run.get("dataset", s), "has_gt": run.get("has_gt")}
@@ -104,21 +126,57 @@ def load_board(scores_root: Path, sets: list[str], methods: list[str], columns: 
     board.metrics = [c for c in columns if c in found] + sorted(set(found) - set(columns))
     for name in board.metrics:
         board.higher_is_better[name] = _direction(name, board.definitions.get(name, {}))
-    _mark_best(board)
+    if seeds_root is not None:
+        _seed_spread(board, Path(seeds_root), extra_seeds)
+    _mark_significant(board, Path(scores_root))
+    _identity_gates(board, per_image)
     return board
 
 
-def _mark_best(board: Board) -> None:
+def _mark_significant(board: Board, scores_root: Path) -> None:
+    from flipnet_bench.stats.ranking import rank_set
+
     for s in board.sets:
-        for name in board.metrics:
-            hib = board.higher_is_better.get(name)
-            cells = [board.cells[(s, m)][name] for m in board.methods if name in board.cells.get((s, m), {})]
-            cells = [c for c in cells if math.isfinite(c.value)]
-            if hib is None or len(cells) < 2:
-                continue
-            best = max(c.value for c in cells) if hib else min(c.value for c in cells)
-            for c in cells:
-                c.best = c.value == best
+        rows = {m: board.cells[(s, m)] for m in board.methods if (s, m) in board.cells}
+        values = {m: {k: c.value for k, c in row.items() if k in board.metrics} for m, row in rows.items()}
+        unranked = IDENTITY_METRICS if board.set_info.get(s, {}).get("has_gt") is False else ()
+        verdicts = rank_set(values, board.higher_is_better, lambda m, s=s: scores_root / s / m,
+                            board.reference_rows, unranked)  # fmt: skip
+        for name, verdict in verdicts.items():
+            board.verdicts[(s, name)] = verdict
+            if verdict.significant:
+                rows[verdict.best][name].best = True
+            elif verdict.result is not None:
+                rows[verdict.best][name].tie = rows[verdict.runner_up][name].tie = True
+
+
+def _seed_spread(board: Board, seeds_root: Path, extra_seeds: list[int] | None) -> None:
+    """(K, min, max) over the main run and every extra-seed run of the same set and method."""
+    for (s, m), row in board.cells.items():
+        folder = seeds_root / s / m
+        wanted = [folder / f"seed{k}" / "scores.json" for k in extra_seeds or []]
+        runs = [p for p in wanted if p.is_file()]
+        if extra_seeds is None:
+            runs = sorted(folder.glob("seed*/scores.json"))
+        if not runs:
+            continue
+        extra = [json.loads(p.read_text(encoding="utf-8")).get("metrics", {}) for p in runs]
+        for name, cell in row.items():
+            found = [(e.get(name) or {}).get("value") for e in extra]
+            values = [cell.value] + [v for v in found if isinstance(v, int | float)]
+            if len(values) > 1:
+                cell.seeds = (len(values), min(values), max(values))
+
+
+def _identity_gates(board: Board, per_image: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Pass rate of the identity gate on every set without ground truth (``ids_dlib`` vs the LQ input)."""
+    from flipnet_bench.stats.gate import gate_threshold, pass_rate
+
+    for (s, m), values in per_image.items():
+        info = board.set_info.get(s, {})
+        threshold = gate_threshold(str(info.get("dataset", s)))
+        if info.get("has_gt") is False and threshold is not None and values.get("ids_dlib"):
+            board.gates[(s, m)] = (*pass_rate(values["ids_dlib"], threshold), threshold)
 
 
 def _fmt(value: float) -> str:
@@ -138,7 +196,40 @@ def cell_text(cell: Cell | None, markdown: bool = True) -> str:
     text = _fmt(cell.value)
     if cell.ci95 is not None:
         text += f" [{_fmt(cell.ci95[0])}, {_fmt(cell.ci95[1])}]"
+    if cell.seeds is not None:
+        text += f" ⟨{_fmt(cell.seeds[1])}–{_fmt(cell.seeds[2])}⟩"
+    if cell.tie:
+        text += f" {TIE}"
     return f"**{text}**" if (cell.best and markdown) else text
+
+
+def gate_text(board: Board, s: str, m: str) -> str:
+    gate = board.gates.get((s, m))
+    if gate is None:
+        return "—"
+    rate, passed, total, threshold = gate
+    return f"{rate:.0%} ({passed}/{total}, ≥ {threshold:.3f})"
+
+
+def method_label(board: Board, m: str) -> str:
+    return f"{m} (reference)" if m in board.reference_rows else m
+
+
+LEGEND = (
+    "Value over the set's images with its 95% interval in brackets: means of per-image metrics with a "
+    "Student-t interval; FID and KID with a jackknife interval over images (FID is biased in n: it is "
+    "shown at the set's n and its interval is about FID at that n, so compare methods on the same set "
+    "only). **Bold** = best in the column *and* significantly better than the runner-up (paired test: "
+    "per-image metrics by sign-flip permutation, FID/KID by image-swap permutation; Holm-adjusted across "
+    f"the set's columns, p < 0.05; `flipnet-bench compare` runs the same test). {TIE} = best and "
+    "runner-up do not differ significantly (a tie). Reference rows (identity: the LQ input) are never bold. "
+    "On sets without ground truth identity is compared with the LQ input, which the identity row passes by "
+    "construction: it is a gate, not a ranking — the *ID gate* column gives the share of outputs whose "
+    "dlib identity similarity to their input reaches the set's NTIRE-2025 threshold mapped to dlib "
+    "(docs/statistics.md). ⟨lo–hi⟩ = seed spread of a stochastic method: the range of the value over its K "
+    "seeds (the *seeds* column; the main run is seed 0, the bracketed interval is over images, for that "
+    "run). — = the metric does not apply."
+)
 
 
 def _definition_text(definition: dict[str, Any]) -> str:
@@ -148,15 +239,18 @@ def _definition_text(definition: dict[str, Any]) -> str:
 
 def to_markdown(board: Board) -> str:
     lines = ["# flipnet-bench leaderboard", ""]
-    lines.append(
-        "Mean over the set's images with a 95% bootstrap confidence interval in brackets; **bold** = best "
-        "within the set for that column; — = the metric does not apply (no ground truth on real-world sets)."
-    )
-    lines += ["", "| set | method | " + " | ".join(header(board, m) for m in board.metrics) + " |"]
-    lines.append("|---|---|" + "---|" * len(board.metrics))
+    lines.append(LEGEND)
+    gate_col = ["ID gate (pass rate)"] if board.gates else []
+    seed_col = ["seeds"] if any(c.seeds for row in board.cells.values() for c in row.values()) else []
+    heads = [header(board, m) for m in board.metrics] + gate_col + seed_col
+    lines += ["", "| set | method | " + " | ".join(heads) + " |"]
+    lines.append("|---|---|" + "---|" * len(heads))
     for s, m in board.rows():
         row = board.cells[(s, m)]
-        lines.append(f"| {s} | {m} | " + " | ".join(cell_text(row.get(k)) for k in board.metrics) + " |")
+        cells = [cell_text(row.get(k)) for k in board.metrics] + [gate_text(board, s, m) for _ in gate_col]
+        k = max((c.seeds[0] for c in row.values() if c.seeds), default=1)
+        cells += [str(k) for _ in seed_col]
+        lines.append(f"| {s} | {method_label(board, m)} | " + " | ".join(cells) + " |")
     lines += ["", "## Sets", "", "| set | dataset | images | ground truth |", "|---|---|---|---|"]
     for s in board.sets:
         info = board.set_info.get(s)
@@ -178,17 +272,23 @@ def to_csv(board: Board) -> str:
     """Long format: one row per set × method × metric (the shape pandas and spreadsheets pivot easily)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(
-        ["set", "method", "metric", "value", "ci95_low", "ci95_high", "n", "higher_is_better", "best"]
-    )
+    writer.writerow(["set", "method", "metric", "value", "ci95_low", "ci95_high", "n", "higher_is_better",
+                     "best", "tie", "reference_row", "seeds", "seed_min", "seed_max"])  # fmt: skip
     for s, m in board.rows():
+        ref = m in board.reference_rows
         for name in board.metrics:
             cell = board.cells[(s, m)].get(name)
             if cell is None:
                 continue
             low, high = cell.ci95 if cell.ci95 else ("", "")
             hib = board.higher_is_better.get(name)
-            writer.writerow([s, m, name, repr(cell.value), low, high, cell.n or "", hib, cell.best])
+            seeds = cell.seeds or ("", "", "")
+            writer.writerow([s, m, name, repr(cell.value), low, high, cell.n or "", hib, cell.best, cell.tie,
+                             ref, *seeds])  # fmt: skip
+        if (s, m) in board.gates:
+            rate, _, total, _ = board.gates[(s, m)]
+            writer.writerow([s, m, "id_gate_pass_rate", repr(rate), "", "", total, True, False, False, ref,
+                             "", "", ""])  # fmt: skip
     return buf.getvalue()
 
 

@@ -33,16 +33,39 @@ class EvaluateParams:
             raise ParamsError("evaluate.metrics_gt and evaluate.metrics_real must not be empty")
 
 
+_REALISM_ROOT = "data/default/realism"
+_REALISM_SETS = ("lfw-test", "webphoto-test", "wider-test", "celebchild-test", "celeba-real")
+
+
 @dataclass(frozen=True)
 class RealismParams:
-    """Degradation realism: each synthesized LQ set vs each real-world set, in two feature spaces."""
+    """Degradation realism at native pixel scale (docs/realism.md): floors and models synthesized from the
+    clean ``hq`` folder vs each ``real`` folder, with split-half ceilings. The defaults are the bundled
+    native-pixel crops; the full-size run points ``hq``/``real`` at 512² folders."""
 
-    metrics: list[str] = field(default_factory=lambda: ["fd_niqe", "fid"])
+    metrics: list[str] = field(default_factory=lambda: ["fd_niqe", "fid", "kid"])
+    hq: str = f"{_REALISM_ROOT}/hq"
+    real: dict[str, str] = field(default_factory=lambda: {s: f"{_REALISM_ROOT}/{s}" for s in _REALISM_SETS})
+    models: list[str] = field(default_factory=lambda: ["classic", "realesrgan"])
+    pixel_scale: float | None = 1.0  # face scale of ``hq`` relative to 512² (None: from the image size)
+    eval_size: int | None = None  # None: native pixels
     max_images: int = 64
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check_range("realism.max_images", self.max_images, 2, 10_000_000)
+        check_range("realism.max_images", self.max_images, 6, 10_000_000)
+        unknown = sorted(set(self.metrics) - {"fd_niqe", "fid", "kid"})
+        if unknown or not self.metrics:
+            raise ParamsError(f"realism.metrics = {self.metrics}: choose from fd_niqe, fid, kid")
+        bad_models = sorted(set(self.models) - {"classic", "realesrgan"})
+        if bad_models:
+            raise ParamsError(f"realism.models: {bad_models} unknown; choose from classic, realesrgan")
+        if not self.real:
+            raise ParamsError("realism.real must name at least one real LQ folder")
+        if self.pixel_scale is not None:
+            check_range("realism.pixel_scale", self.pixel_scale, 1e-3, 64.0)
+        if self.eval_size is not None:
+            check_range("realism.eval_size", self.eval_size, 32, 4096)
 
 
 @dataclass(frozen=True)

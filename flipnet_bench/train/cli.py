@@ -32,15 +32,30 @@ def _prior(args: argparse.Namespace) -> int:
 
 
 def _embedding(args: argparse.Namespace) -> int:
-    from flipnet_bench.train.embedding import train_embedding_cli
+    from flipnet_bench.config import load_section
+    from flipnet_bench.train.embedding import train_embedding_folder
 
-    return train_embedding_cli(args)
+    weights = train_embedding_folder(args.hq, args.lq_real, args.out, load_section("flipnet", args.params))
+    print(f"face embedding written to {weights}")
+    return 0
 
 
 def _flipnet(args: argparse.Namespace) -> int:
-    from flipnet_bench.train.flipnet import train_flipnet_cli
+    from flipnet_bench.config import load_section
+    from flipnet_bench.train.flipnet import train_flipnet_folder
 
-    return train_flipnet_cli(args)
+    out = train_flipnet_folder(
+        args.embedding,
+        args.hq,
+        args.out,
+        load_section("flipnet", args.params),
+        real_pairs=args.real_pairs,
+        real_lq=args.real_lq,
+        prior_dir=args.prior,
+        time_limit=args.time_limit,
+    )
+    print(f"FLIPNET checkpoint written to {out}")
+    return 0
 
 
 def command_line() -> str:

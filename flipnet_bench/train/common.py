@@ -28,6 +28,9 @@ from flipnet_bench.io import atomic_open, list_images, read_image, to_tensor, wr
 STATE_DIR = "state"
 TRAINER_FILE = "trainer.json"
 LOG_FILE = "train_log.csv"
+#: Wall-clock seconds per step: machine-specific, so kept out of the log (whose bytes must not depend on the
+#: machine: the pipeline's outputs are content-hashed) and written where ``LoopConfig.times`` says.
+TIME_FILE = "train_time.csv"
 
 
 def resize_square(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -122,6 +125,9 @@ class LoopConfig:
     time_limit: float | None = None
     desc: str = "train"
     extra: dict = field(default_factory=dict)
+    #: Where the per-step seconds go (default ``out/train_time.csv``); the pipeline puts them outside its
+    #: hashed outputs (``flipnet_bench.report.layout.machine_dir``).
+    times: Path | None = None
 
 
 @dataclass
@@ -207,6 +213,8 @@ def run_loop(
             ema.shadow = load_file(str(state_dir / "ema.safetensors"))
         accelerator.print(f"{cfg.desc}: resuming from step {start} ({state_dir})")
     log = _read_log(out / LOG_FILE, start)
+    times_file = cfg.times if cfg.times is not None else out / TIME_FILE
+    times = _read_log(times_file, start)
     unwrapped = accelerator.unwrap_model(model)
     t_start = time.monotonic()
 
@@ -222,6 +230,7 @@ def run_loop(
             shutil.rmtree(state_dir, ignore_errors=True)
             tmp_dir.rename(state_dir)
             _write_log(out / LOG_FILE, log)
+            _write_log(times_file, times)
 
     step = start
     bar = tqdm(total=cfg.steps, initial=start, desc=cfg.desc, disable=not accelerator.is_main_process)
@@ -241,8 +250,9 @@ def run_loop(
         if ema is not None:
             ema.update({k: p.data for k, p in params.items()}, step)
         row = {"step": step, **{k: f"{v.item():.6f}" for k, v in losses.items()}}
-        row.update(lr=f"{sched.get_last_lr()[0]:.3e}", sec=f"{time.monotonic() - t0:.3f}")
+        row.update(lr=f"{sched.get_last_lr()[0]:.3e}")
         log.append(row)
+        times.append({"step": step, "sec": f"{time.monotonic() - t0:.3f}"})
         step += 1
         bar.update(1)
         bar.set_postfix(loss=row["loss"])
@@ -255,4 +265,5 @@ def run_loop(
     bar.close()
     if step == start and start > 0:
         _write_log(out / LOG_FILE, log)
+        _write_log(times_file, times)
     return LoopResult(step=step, finished=step >= cfg.steps, ema=None if ema is None else ema.shadow, log=log)

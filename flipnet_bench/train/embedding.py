@@ -9,18 +9,24 @@ cannot be downloaded here). Stage II: symmetric InfoNCE + the reconstruction los
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from flipnet_bench.config import load_section, to_dict
+from flipnet_bench.config import to_dict
 from flipnet_bench.errors import BenchError
 from flipnet_bench.models.flipnet.embedding import FaceEmbedding, contrastive_loss
 from flipnet_bench.models.flipnet.params import EmbeddingParams, FlipnetParams
-from flipnet_bench.train.common import LoopConfig, load_faces, resize_square, run_loop, sample_batch
+from flipnet_bench.train.common import (
+    TIME_FILE,
+    LoopConfig,
+    load_faces,
+    resize_square,
+    run_loop,
+    sample_batch,
+)
 from flipnet_bench.train.losses import OnlineDegrader, ssim_loss
 
 EMBEDDING_WEIGHTS = "embedding.safetensors"
@@ -65,9 +71,15 @@ def load_embedding(folder: str | Path) -> FaceEmbedding:
 
 
 def train_embedding(
-    hq_dir: Path, lq_real: list[Path], out: Path, params: FlipnetParams, data_resolution: int = 128
+    hq_dir: Path,
+    lq_real: list[Path],
+    out: Path,
+    params: FlipnetParams,
+    data_resolution: int = 128,
+    records: Path | None = None,
 ) -> FaceEmbedding:
-    """Run (or resume) stages I and II; writes ``out/embedding.safetensors`` and returns the embedding."""
+    """Run (or resume) stages I and II; writes ``out/embedding.safetensors`` and returns the embedding.
+    ``records``: folder for the machine-specific step timings (default: each stage's own folder)."""
     ep = params.embedding
     torch.manual_seed(params.seed)
     emb = FaceEmbedding(ep.dim, ep.width, ep.resolution)
@@ -95,26 +107,30 @@ def train_embedding(
         return {"loss": nce + ep.recon_weight * rec, "infonce": nce, "recon": rec}
 
     common = {"lr": ep.lr, "seed": params.seed, "save_every": max(ep.steps_autoencoder // 3, 10)}
-    r1 = run_loop(
-        LoopConfig(out=out / "stage1", steps=ep.steps_autoencoder, desc="embedding I", **common), emb, stage1
-    )
-    if not r1.finished:
-        raise BenchError("embedding stage I stopped early; re-run to resume")
-    r2 = run_loop(
-        LoopConfig(out=out / "stage2", steps=ep.steps_contrastive, desc="embedding II", **common), emb, stage2
-    )
-    if not r2.finished:
-        raise BenchError("embedding stage II stopped early; re-run to resume")
+    stages = ((ep.steps_autoencoder, "I", stage1), (ep.steps_contrastive, "II", stage2))
+    for k, (steps, name, step_fn) in enumerate(stages, start=1):
+        loop = LoopConfig(
+            out=out / f"stage{k}", steps=steps, desc=f"embedding {name}", times=_times(records, k), **common
+        )
+        if not run_loop(loop, emb, step_fn).finished:
+            raise BenchError(f"embedding stage {name} stopped early; re-run to resume")
     save_embedding(emb, ep, out)
     return emb
 
 
-def train_embedding_cli(args: argparse.Namespace) -> int:
-    params: FlipnetParams = load_section("flipnet", args.params)
-    out = Path(args.out)
-    train_embedding(Path(args.hq), [Path(p) for p in args.lq_real], out, params)
+def _times(records: Path | None, stage: int) -> Path | None:
+    return None if records is None else Path(records) / f"stage{stage}_{TIME_FILE}"
+
+
+def train_embedding_folder(
+    hq: Path, lq_real: list[Path], out: Path, params: FlipnetParams, records: Path | None = None
+) -> Path:
+    """Train (or resume) the embedding into ``out`` and record its settings beside it; returns the weights.
+
+    The one entry point of the command line and the ``train-embedding`` stage."""
     from flipnet_bench.io import write_json
 
+    out = Path(out)
+    train_embedding(Path(hq), [Path(p) for p in lq_real], out, params, records=records)
     write_json(out / "params.json", to_dict(params.embedding))
-    print(f"face embedding written to {out / EMBEDDING_WEIGHTS}")
-    return 0
+    return out / EMBEDDING_WEIGHTS

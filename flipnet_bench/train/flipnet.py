@@ -13,13 +13,12 @@ Each step picks a mode from its step generator:
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from flipnet_bench.config import load_section, to_dict
+from flipnet_bench.config import to_dict
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, pair_by_stem, read_image, to_tensor, write_json
 from flipnet_bench.models.flipnet.checkpoint import build_flipnet, save_flipnet
@@ -27,6 +26,7 @@ from flipnet_bench.models.flipnet.embedding import DEGRADE, RESTORE
 from flipnet_bench.models.flipnet.model import Flipnet
 from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.train.common import (
+    TIME_FILE,
     LoopConfig,
     load_faces,
     resize_square,
@@ -96,9 +96,11 @@ def train_flipnet(
     out: Path,
     params: FlipnetParams,
     time_limit: float | None = None,
+    records: Path | None = None,
 ) -> Path:
     """Train (or resume) FLIPNET; writes ``out/flipnet.safetensors`` + ``out/flipnet.json``. With a
-    ``time_limit`` the run may stop early: the checkpoint then records the steps done (resumable)."""
+    ``time_limit`` the run may stop early: the checkpoint then records the steps done (resumable).
+    ``records``: folder for the machine-specific step timings (default ``out``)."""
     torch.manual_seed(params.seed)
     model = build_flipnet(params, prior_dir, load_embedding(embedding_dir))
     res = model.prior.config.resolution
@@ -141,6 +143,7 @@ def train_flipnet(
         save_every=params.save_every,
         desc="flipnet",
         time_limit=time_limit,
+        times=None if records is None else Path(records) / TIME_FILE,
     )
     result = run_loop(loop, model, step_fn)
     if not result.finished and time_limit is None:
@@ -149,22 +152,27 @@ def train_flipnet(
     return out
 
 
-def train_flipnet_cli(args: argparse.Namespace) -> int:
-    params: FlipnetParams = load_section("flipnet", args.params)
-    prior_dir = str(args.prior) if args.prior is not None else params.prior_path
-    for folder in [args.hq, *args.real_lq]:
+def train_flipnet_folder(
+    embedding_dir: Path,
+    hq_dir: Path,
+    out: Path,
+    params: FlipnetParams,
+    real_pairs: Path | None = None,
+    real_lq: list[Path] | tuple[Path, ...] = (),
+    prior_dir: str | None = None,
+    time_limit: float | None = None,
+    records: Path | None = None,
+) -> Path:
+    """Check the inputs, train (or resume) FLIPNET into ``out`` and record its settings beside it.
+
+    The one entry point of the command line and the ``train-flipnet`` stage; ``prior_dir`` defaults to
+    ``params.prior_path``."""
+    for folder in [hq_dir, *real_lq]:
         list_images(folder, recursive=True)  # fail early with a clear message
-    out = Path(args.out)
-    train_flipnet(
-        prior_dir,
-        Path(args.embedding),
-        Path(args.hq),
-        args.real_pairs,
-        list(args.real_lq),
-        out,
-        params,
-        time_limit=args.time_limit,
-    )
+    out = Path(out)
+    prior = str(prior_dir) if prior_dir is not None else params.prior_path
+    real = Path(real_pairs) if real_pairs is not None else None
+    train_flipnet(prior, Path(embedding_dir), Path(hq_dir), real, [Path(p) for p in real_lq], out, params,
+                  time_limit=time_limit, records=records)  # fmt: skip
     write_json(out / "params.json", to_dict(params))
-    print(f"FLIPNET checkpoint written to {out}")
-    return 0
+    return out

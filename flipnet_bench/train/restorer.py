@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,10 @@ from tqdm import tqdm
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_path, list_images, read_image, to_tensor, write_json
+from flipnet_bench.io.outputs import claim_output
+from flipnet_bench.train.restorer_config import RestorerTrainConfig
+
+__all__ = ["RestorerTrainConfig", "RestorerUNet", "train_restorer"]
 
 
 class _Block(nn.Module):
@@ -86,27 +90,6 @@ class RestorerUNet(nn.Module):
             feat = self.fuse[i](torch.cat([self.up[i](feat), skips[i]], dim=1))
             feat = self.dec[i](feat)
         return (xp + self.shuffle(self.head(F.silu(feat))))[..., :h, :w]
-
-
-@dataclass(frozen=True)
-class RestorerTrainConfig:
-    """Everything that determines the trained weights (hashed into the checkpoint's fingerprint)."""
-
-    steps: int = 400
-    batch_size: int = 8
-    lr: float = 2e-4
-    seed: int = 0
-    crop: int = 64
-    channels: tuple[int, ...] = (16, 32, 64)
-    blocks: int = 1
-    preset: str = "gfpgan"
-    pair_dirs: tuple[str, ...] = field(default_factory=tuple)
-    pair_fraction: float = 0.0
-    checkpoint_every: int = 100
-
-    def fingerprint(self, data_digest: str) -> str:
-        blob = json.dumps({**asdict(self), "checkpoint_every": None, "data": data_digest}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _folder_digest(files: list[Path]) -> str:
@@ -185,10 +168,13 @@ def _save_state(out: Path, model: nn.Module, opt: torch.optim.Optimizer, step: i
     write_json(out / "state" / "progress.json", {**meta, "step": step})
 
 
-def train_restorer(hq_dir: str | Path, out_dir: str | Path, cfg: RestorerTrainConfig) -> Path:
+def train_restorer(
+    hq_dir: str | Path, out_dir: str | Path, cfg: RestorerTrainConfig, overwrite: bool = False
+) -> Path:
     """Train on HQ faces of ``hq_dir`` (+ stored pairs) and write ``out_dir/model.safetensors`` + config.
 
-    Resumes from ``out_dir/state`` when its fingerprint matches ``cfg`` and the data; otherwise starts over.
+    Resumes from ``out_dir/state`` when its fingerprint matches ``cfg`` and the data; a folder of other
+    settings is refused unless ``overwrite`` (see :mod:`flipnet_bench.io.outputs`).
     """
     out = Path(out_dir)
     hq_files = list_images(hq_dir)
@@ -196,6 +182,10 @@ def train_restorer(hq_dir: str | Path, out_dir: str | Path, cfg: RestorerTrainCo
     if cfg.pair_fraction > 0 and len(pair_lq) == 0:
         raise BenchError(f"pair_fraction={cfg.pair_fraction} but no pairs given (pair_dirs={cfg.pair_dirs})")
     fingerprint = cfg.fingerprint(_folder_digest(hq_files + pair_files))
+    owned = ("state", "model.safetensors", "config.json", "train_log.json")
+    sources = [hq_dir, *cfg.pair_dirs]
+    settings = {"fingerprint": fingerprint}
+    claim_output(out, "train restorer", settings, owned=owned, sources=sources, overwrite=overwrite)
     hq = to_tensor([read_image(p) for p in hq_files])
     torch.manual_seed(cfg.seed)
     model = RestorerUNet(cfg.channels, cfg.blocks)

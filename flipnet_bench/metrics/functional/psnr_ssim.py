@@ -3,6 +3,13 @@
 Defaults: Y channel of BT.601 YCbCr on the 0–255 scale, ``crop_border=0``; SSIM with an 11×11 Gaussian
 window (σ = 1.5) applied in "valid" mode, constants (0.01·255)² and (0.03·255)², the mean of the SSIM map.
 Everything runs batched in float64 so a batch gives the same numbers as one image at a time.
+
+PSNR of identical images: basicsr returns ``inf``, which cannot enter a mean, so a perfect prediction would be
+dropped from the average (n differing between columns). Here the MSE is floored at ``MSE_FLOOR`` (0–255 scale)
+for every image, so identical images score ``PSNR_IDENTICAL`` = 10·log10(255² / 1e-10) ≈ 148.13 dB (the
+epsilon-in-the-MSE convention of IQA libraries, with a floor below any MSE two different 8-bit images can
+have: the smallest, one gray level in one blue value, is ≥ 0.098² / (H·W) > 1e-10 for up to ~10⁸ pixels), so
+every other pair keeps basicsr's value exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +23,9 @@ from flipnet_bench.metrics.functional.color import rgb_to_y_bt601
 
 _C1 = (0.01 * 255.0) ** 2
 _C2 = (0.03 * 255.0) ** 2
+#: Lower bound of the per-image MSE in PSNR (0–255 scale); see the module docstring.
+MSE_FLOOR = 1e-10
+PSNR_IDENTICAL = 10.0 * math.log10(255.0**2 / MSE_FLOOR)
 
 
 def _prepare(
@@ -37,15 +47,15 @@ def _prepare(
 
 
 def psnr(pred: torch.Tensor, gt: torch.Tensor, crop_border: int = 0, y_channel: bool = True) -> torch.Tensor:
-    """Per-image PSNR in dB, shape (N,); ``inf`` for identical images (as basicsr).
+    """Per-image PSNR in dB, shape (N,); basicsr's value, except identical images give ``PSNR_IDENTICAL``
+    (MSE floored at ``MSE_FLOOR``) instead of ``inf``, so no image is dropped from a mean.
 
     Args:
         pred, gt: float RGB (N, 3, H, W) in [0, 1].
     """
     a, b = _prepare(pred, gt, crop_border, y_channel)
     mse = (a - b).pow(2).mean(dim=(1, 2, 3))
-    out = 10.0 * torch.log10(255.0**2 / mse)
-    return torch.where(mse == 0, torch.full_like(out, math.inf), out)
+    return 10.0 * torch.log10(255.0**2 / mse.clamp_min(MSE_FLOOR))
 
 
 def gaussian_kernel1d(size: int = 11, sigma: float = 1.5) -> torch.Tensor:

@@ -50,6 +50,8 @@ def arch_from_params(params: FlipnetParams) -> FlipnetArch:
         lora_alpha=params.lora_alpha,
         phi=params.phi,
         finetune_embedding=params.finetune_embedding,
+        cond_noise=params.cond_noise,
+        cond_low_t=params.cond_low_t,
     )
 
 
@@ -106,7 +108,9 @@ def load_flipnet(
         )
     e = info["embedding"]
     embedding = FaceEmbedding(int(e["dim"]), int(e["width"]), int(e["resolution"]))
-    model = Flipnet(open_prior(info["config"], prior_path), embedding, FlipnetArch(**info["arch"]))
+    # Checkpoints written before cond_noise existed were trained with the condition at the target's t.
+    arch = FlipnetArch(**{"cond_noise": "tied", **info["arch"]})
+    model = Flipnet(open_prior(info["config"], prior_path), embedding, arch)
     state = load_file(str(folder / FLIPNET_WEIGHTS))
     missing, unexpected = model.load_state_dict(state, strict=False)
     expected = set(model.trainable_state_dict())

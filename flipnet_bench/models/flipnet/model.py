@@ -3,14 +3,19 @@
 Restoration mode: target = HQ, condition = LQ. Degradation mode: target = LQ, condition = HQ. The network
 learns the mode from a learned mode token added to the cross-attention context (zero at init) and from
 which embedding encoder sees the condition (LQ encoder when restoring, HQ encoder when degrading).
-Both streams are noised with the same t and pass through the UNet as one batch ``[target; condition]``;
-each stream has its own ε-loss, and restoration adds MSE + perceptual losses on the target's predicted x0.
+Both streams pass through the UNet as one batch ``[target; condition]``. The condition stream's noise
+level is ``FlipnetArch.cond_noise`` (the paper does not state it): ``clean`` (the measured default,
+docs/flipnet.md) feeds the condition un-noised at t = 0, so BoostHub reads the input's structure even at the
+high-noise steps that fix a face's layout; ``tied`` noises it to the target's own t and adds the condition
+stream's own ε-loss; ``low`` noises it to a fixed small t. Restoration adds MSE + perceptual losses on the
+target's predicted x0.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +37,14 @@ class FlipnetArch:
     phi: float = 1.0
     adapter_hidden: int = 512
     finetune_embedding: bool = False
+    #: Noise level of the condition stream at train and sample time: ``clean`` (t = 0), ``tied`` (the
+    #: target's t) or ``low`` (fixed t = ``cond_low_t``).
+    cond_noise: Literal["clean", "tied", "low"] = "clean"
+    cond_low_t: int = 100
+
+    def __post_init__(self) -> None:
+        if self.cond_noise not in ("clean", "tied", "low"):
+            raise ValueError(f"cond_noise must be 'clean', 'tied' or 'low', got {self.cond_noise!r}")
 
 
 class Flipnet(nn.Module):
@@ -63,16 +76,33 @@ class Flipnet(nn.Module):
         modes = torch.full((z.shape[0],), mode, dtype=torch.long, device=z.device)
         return self.prior.context(z.shape[0]) + self.adapter(z, modes)
 
-    def eps_pair(
-        self, xt_target: torch.Tensor, xt_cond: torch.Tensor, t: torch.Tensor, context: torch.Tensor
+    def noised_condition(
+        self, x0_cond: torch.Tensor, noise: torch.Tensor, t: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """ε̂ for both streams in one UNet pass; BoostHub lets the target attend to the condition."""
+        """(condition stream input, its timesteps) for target timesteps ``t``, per ``arch.cond_noise``.
+        The training schedule's forward process is used at train and sample time alike."""
+        mode = self.arch.cond_noise
+        if mode == "clean":
+            return x0_cond, torch.zeros_like(t)
+        t_c = t if mode == "tied" else torch.full_like(t, self.arch.cond_low_t)
+        return self.prior.noise_scheduler().add_noise(x0_cond, noise, t_c), t_c
+
+    def eps_pair(
+        self,
+        xt_target: torch.Tensor,
+        xt_cond: torch.Tensor,
+        t: torch.Tensor,
+        context: torch.Tensor,
+        t_cond: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """ε̂ for both streams in one UNet pass; BoostHub lets the target attend to the condition.
+        ``t_cond`` defaults to ``t`` (both streams at one noise level)."""
         n = xt_target.shape[0]
         self.streams.paired = True
         try:
             eps = self.prior.unet(
                 torch.cat([xt_target, xt_cond]),
-                torch.cat([t, t]),
+                torch.cat([t, t if t_cond is None else t_cond]),
                 encoder_hidden_states=torch.cat([context, context]),
             ).sample
         finally:
@@ -108,10 +138,14 @@ class Flipnet(nn.Module):
         t = torch.randint(0, sched.config.num_train_timesteps, (x0_t.shape[0],), generator=gen).to(
             x0_t.device
         )
-        xt_t, xt_c = sched.add_noise(x0_t, n_t, t), sched.add_noise(x0_c, n_c, t)
-        eps_t, eps_c = self.eps_pair(xt_t, xt_c, t, self.context(cond, mode))
-        out = {"eps_target": F.mse_loss(eps_t, n_t), "eps_cond": F.mse_loss(eps_c, n_c)}
-        loss = out["eps_target"] + cond_eps_weight * out["eps_cond"]
+        xt_t = sched.add_noise(x0_t, n_t, t)
+        xt_c, t_c = self.noised_condition(x0_c, n_c, t)
+        eps_t, eps_c = self.eps_pair(xt_t, xt_c, t, self.context(cond, mode), t_c)
+        out = {"eps_target": F.mse_loss(eps_t, n_t)}
+        loss = out["eps_target"]
+        if self.arch.cond_noise == "tied":  # an input at (near) t = 0 has no noise to predict
+            out["eps_cond"] = F.mse_loss(eps_c, n_c)
+            loss = loss + cond_eps_weight * out["eps_cond"]
         if mode == RESTORE and (lambda_mse > 0 or lambda_perceptual > 0):
             ab = sched.alphas_cumprod.to(x0_t)[t].view(-1, 1, 1, 1)
             x0_hat = (xt_t - (1 - ab).sqrt() * eps_t) / ab.sqrt()

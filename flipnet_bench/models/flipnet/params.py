@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from flipnet_bench.config import ParamsError, check_range
+from flipnet_bench.degrade.defaults import DEFAULT_PRESET
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class FlipnetParams:
     lora_alpha: float = 8.0
     phi: float = 1.0
     finetune_embedding: bool = False
+    #: Condition-stream noise level at train and sample time (the paper is silent): ``clean`` (t = 0, the
+    #: measured choice, docs/flipnet.md), ``tied`` (the target's t) or ``low`` (fixed t = ``cond_low_t``).
+    cond_noise: Literal["clean", "tied", "low"] = "clean"
+    cond_low_t: int = 100
     lambda_mse: float = 1.0
     lambda_perceptual: float = 0.1
     #: Perceptual loss on x0: ``lpips`` (needs its weights, see the metrics section) or ``ssim``.
@@ -61,7 +66,7 @@ class FlipnetParams:
     #: (the rest use real LQ faces, LQ stream only).
     real_pairs_prob: float = 0.5
     #: Online "+O" restoration pairs: classic degradation preset.
-    train_preset: str = "gfpgan"
+    train_preset: str = DEFAULT_PRESET
     scheduler: Literal["ddim", "dpm"] = "dpm"
     sample_steps: int = 20
     sample_batch_size: int = 16
@@ -78,6 +83,7 @@ class FlipnetParams:
         check_range("flipnet.lr", self.lr, 1e-8, 1.0)
         check_range("flipnet.lora_rank", self.lora_rank, 1, 1024)
         check_range("flipnet.phi", self.phi, 0.0, 10.0)
+        check_range("flipnet.cond_low_t", self.cond_low_t, 0, 999)
         check_range("flipnet.degrade_prob", self.degrade_prob, 0.0, 1.0)
         check_range("flipnet.real_pairs_prob", self.real_pairs_prob, 0.0, 1.0)
         check_range("flipnet.sample_steps", self.sample_steps, 1, 1000)

@@ -2,8 +2,8 @@
 
 Every image's randomness comes from its own ``torch.Generator`` (seeded from (seed, index[, variant]) by the
 caller), so a result never depends on batch size or on which images a resumed run already finished.
-The condition stream at each step is the condition image noised to the current timestep with a fixed
-per-image noise draw (the same forward-noising the training used, so both streams always share t).
+The condition stream is prepared as in training (``Flipnet.noised_condition``): clean, or noised to the
+current or a fixed low timestep with one fixed per-image noise draw.
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ def flip_sample(
         x = noise * sched.init_noise_sigma
     for t in tqdm(timesteps, desc="sampling", leave=False, disable=not progress):
         tt = torch.full((x.shape[0],), int(t), dtype=torch.long, device=device)
-        xt_c = sched.add_noise(x0_c, cond_noise, tt)
-        eps, _ = model.eps_pair(sched.scale_model_input(x, t), xt_c, tt, context)
+        xt_c, t_c = model.noised_condition(x0_c, cond_noise, tt)
+        eps, _ = model.eps_pair(sched.scale_model_input(x, t), xt_c, tt, context, t_c)
         x = sched.step(eps, t, x).prev_sample
     return back_to_size(prior.decode(x).float().cpu(), size)
 

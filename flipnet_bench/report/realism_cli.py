@@ -1,0 +1,84 @@
+"""``flipnet-bench realism``: measure any degradation pipeline's output against any real LQ photos."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def parse_named_dirs(values: list[str] | None, flag: str) -> dict[str, Path]:
+    """``NAME=DIR`` arguments → {name: folder}; a malformed, duplicate or missing entry is a BenchError."""
+    from flipnet_bench.errors import BenchError
+
+    out: dict[str, Path] = {}
+    for value in values or []:
+        name, sep, folder = value.partition("=")
+        if not sep or not name.strip() or not folder.strip():
+            raise BenchError(f"{flag} {value!r}: expected NAME=DIR, e.g. {flag} mine=out/my_lq")
+        if name in out:
+            raise BenchError(f"{flag} {name!r} given twice; each set needs its own name")
+        path = Path(folder)
+        if not path.is_dir():
+            raise BenchError(f"{flag} {name}={folder}: {path} is not a folder")
+        out[name] = path
+    return out
+
+
+def cmd_realism(args: argparse.Namespace) -> int:
+    from flipnet_bench.errors import BenchError
+    from flipnet_bench.io import write_json
+    from flipnet_bench.report.realism_study import StudySettings, markdown_table, run_study
+
+    if args.hq is not None and not args.hq.is_dir():
+        raise BenchError(f"--hq {args.hq}: not a folder")
+    settings = StudySettings(
+        metrics=tuple(args.metrics),
+        max_images=args.max_images,
+        seed=args.seed,
+        pixel_scale=None if args.pixel_scale <= 0 else args.pixel_scale,
+        eval_size=None if args.eval_size <= 0 else args.eval_size,
+        models=tuple(args.models),
+    )
+    result = run_study(
+        parse_named_dirs(args.real, "--real"), parse_named_dirs(args.synth, "--synth"), args.hq, settings
+    )
+    write_json(args.out, result)
+    for metric in settings.metrics:
+        print(markdown_table(result, metric) + "\n")
+    print(f"written to {args.out}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "realism",
+        help="distances of synthesized LQ sets to real LQ sets, with floors, ceilings and intervals",
+        description=(
+            "Compare synthesized LQ folders with real LQ folders at their own pixel scale. With --hq "
+            "(clean faces at the real sets' scale) the table gets floors (clean, blur/downscale/noise/JPEG "
+            "only) and the built-in models; every real set gets its split-half ceiling and a verdict on "
+            "whether the study discriminates there."
+        ),
+    )
+    p.add_argument("--real", action="append", metavar="NAME=DIR", help="a real LQ set (repeatable)")
+    p.add_argument("--synth", action="append", metavar="NAME=DIR", help="a synthesized LQ set (repeatable)")
+    p.add_argument("--hq", type=Path, default=None, help="clean HQ at the real sets' scale (floors, models)")
+    p.add_argument("--out", type=Path, required=True, help="JSON file for the full result")
+    p.add_argument(
+        "--metrics", nargs="+", default=["fd_niqe", "fid", "kid"], choices=["fd_niqe", "fid", "kid"]
+    )
+    p.add_argument(
+        "--models", nargs="*", default=["classic", "realesrgan"], choices=["classic", "realesrgan"]
+    )
+    p.add_argument("--max-images", type=int, default=64, help="per set (seeded subset beyond)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--pixel-scale",
+        type=float,
+        default=1.0,
+        help="face scale of --hq relative to 512² (1 = native crops/512² faces; 0 = from image size)",
+    )
+    p.add_argument(
+        "--eval-size", type=int, default=0, help="0 = native pixels (default); N = resize to N² first"
+    )
+    p.set_defaults(func=cmd_realism)
