@@ -12,30 +12,33 @@ the handler, when the command runs. ``--help``, argument errors and quick comman
 from __future__ import annotations
 
 import argparse
-import importlib
 import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from flipnet_bench import __version__
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io.names import ERRORS as NAME_ERRORS
 from flipnet_bench.io.names import safe_name
+from flipnet_bench.registry import Registry
 
-#: Modules that define ``register(subparsers: argparse._SubParsersAction) -> None``.
-COMMAND_MODULES: tuple[str, ...] = (
-    "flipnet_bench.methods.cli",
-    "flipnet_bench.weights.cli",
-    "flipnet_bench.train.cli",
-    "flipnet_bench.data.cli",
-    "flipnet_bench.degrade.cli",
-    "flipnet_bench.metrics.cli",
-    "flipnet_bench.protocols.cli",
-    "flipnet_bench.report.cli",
-    "flipnet_bench.report.realism_cli",
-    "flipnet_bench.stats.cli",
-    "flipnet_bench.audit.cli",
-)
+#: Each area's command module, as a lazy ``"module:register"`` entry of the one registry idiom: ``register``
+#: takes the top-level sub-parsers and adds that area's commands. Adding an area is adding one line.
+COMMANDS: Registry[Callable[[argparse._SubParsersAction], None]] = Registry("command module")
+for _area, _module in (
+    ("methods", "flipnet_bench.methods.cli"),
+    ("weights", "flipnet_bench.weights.cli"),
+    ("train", "flipnet_bench.train.cli"),
+    ("data", "flipnet_bench.data.cli"),
+    ("degrade", "flipnet_bench.degrade.cli"),
+    ("metrics", "flipnet_bench.metrics.cli"),
+    ("protocols", "flipnet_bench.protocols.cli"),
+    ("report", "flipnet_bench.report.cli"),
+    ("realism", "flipnet_bench.report.realism_cli"),
+    ("stats", "flipnet_bench.stats.cli"),
+    ("audit", "flipnet_bench.audit.cli"),
+):
+    COMMANDS.register_lazy(_area, f"{_module}:register")
 
 
 def command_group(subparsers: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
@@ -54,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flipnet-bench", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"flipnet-bench {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+    for area in COMMANDS.names():
+        COMMANDS.get(area)(subparsers)
     return parser
 
 

@@ -14,10 +14,12 @@ SHARED = Path(os.environ.get("FLIPNET_SHARED", REPO.parent / "shared"))
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """``../shared/data`` (present in CI and development); tests that need it skip elsewhere."""
+    """``../shared/data`` (present in CI and development): tests that need it skip elsewhere, fail in CI."""
+    from tests._strict import unavailable
+
     data = SHARED / "data"
     if not data.is_dir():
-        pytest.skip(f"shared data folder {data} not present (set FLIPNET_SHARED)")
+        unavailable(f"shared data folder {data} not present (set FLIPNET_SHARED)")
     return data
 
 

@@ -222,13 +222,19 @@ LEGEND = (
     "only). **Bold** = best in the column *and* significantly better than the runner-up (paired test: "
     "per-image metrics by sign-flip permutation, FID/KID by image-swap permutation; Holm-adjusted across "
     f"the set's columns, p < 0.05; `flipnet-bench compare` runs the same test). {TIE} = best and "
-    "runner-up do not differ significantly (a tie). Reference rows (identity: the LQ input) are never bold. "
+    "runner-up do not differ significantly (a tie). Reference rows (identity: the LQ input) take no part in "
+    "the ranking and are never bold: a bold method may still be worse than doing nothing, so read it "
+    "against its set's reference row. "
     "On sets without ground truth identity is compared with the LQ input, which the identity row passes by "
     "construction: it is a gate, not a ranking — the *ID gate* column gives the share of outputs whose "
     "dlib identity similarity to their input reaches the set's NTIRE-2025 threshold mapped to dlib "
     "(docs/statistics.md). ⟨lo–hi⟩ = seed spread of a stochastic method: the range of the value over its K "
     "seeds (the *seeds* column; the main run is seed 0, the bracketed interval is over images, for that "
-    "run). — = the metric does not apply."
+    "run). — = the metric does not apply. Synthetic sets are degraded at the preset's 512² reference scale "
+    "(every spatial parameter scaled by image size ÷ 512; docs/degradations.md). FLIPNET rows are sampled as "
+    "published: from pure noise, one sample. On the bundled-default CPU run (a 64² prior, a few hundred "
+    "joint training steps) its restorations do not yet follow the input, so those rows measure that "
+    "training budget, not the method (docs/flipnet.md)."
 )
 
 

@@ -7,9 +7,29 @@ Each command resumes from its ``--out`` folder when re-run, and runs unchanged u
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
+
+#: What each trainer writes into its ``--out`` folder: all that ``--overwrite`` may delete there.
+_LOOP_FILES = ("state", "state.tmp", "train_log.csv", "train_time.csv")
+OWNED = {
+    "prior": (*_LOOP_FILES, "model.safetensors", "config.json"),
+    "embedding": ("stage1", "stage2", "embedding.safetensors", "embedding.json", "params.json"),
+    "flipnet": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json"),
+}
+
+
+def _claim(args: argparse.Namespace, what: str, settings: Any, sources: list[Path]) -> None:
+    """The output-folder rule of every command (flipnet_bench/io/outputs.py): a foreign or differently-made
+    ``--out`` is refused unless ``--overwrite``; the same settings resume."""
+    from flipnet_bench.config import to_dict
+    from flipnet_bench.io.outputs import claim_output
+
+    claim_output(args.out, f"train {what}", to_dict(settings), owned=OWNED[what], sources=sources,
+                 overwrite=args.overwrite)  # fmt: skip
 
 
 def _prior(args: argparse.Namespace) -> int:
@@ -24,8 +44,10 @@ def _prior(args: argparse.Namespace) -> int:
         ema_decay=args.ema_decay,
         seed=args.seed,
         save_every=args.save_every,
-        time_limit=args.time_limit,
+        time_limit=None,
     )
+    _claim(args, "prior", cfg, [args.data])
+    cfg = dataclasses.replace(cfg, time_limit=args.time_limit)  # a time limit does not change the result
     out = train_prior(args.data, args.out, cfg)
     print(f"prior written to {out}")
     return 0
@@ -35,7 +57,9 @@ def _embedding(args: argparse.Namespace) -> int:
     from flipnet_bench.config import load_section
     from flipnet_bench.train.embedding import train_embedding_folder
 
-    weights = train_embedding_folder(args.hq, args.lq_real, args.out, load_section("flipnet", args.params))
+    params = load_section("flipnet", args.params)
+    _claim(args, "embedding", {"embedding": params.embedding, "seed": params.seed}, [args.hq, *args.lq_real])
+    weights = train_embedding_folder(args.hq, args.lq_real, args.out, params)
     print(f"face embedding written to {weights}")
     return 0
 
@@ -44,11 +68,14 @@ def _flipnet(args: argparse.Namespace) -> int:
     from flipnet_bench.config import load_section
     from flipnet_bench.train.flipnet import train_flipnet_folder
 
+    params = load_section("flipnet", args.params)
+    sources = [args.embedding, args.hq, *([args.real_pairs] if args.real_pairs else []), *args.real_lq]
+    _claim(args, "flipnet", params, sources)
     out = train_flipnet_folder(
         args.embedding,
         args.hq,
         args.out,
-        load_section("flipnet", args.params),
+        params,
         real_pairs=args.real_pairs,
         real_lq=args.real_lq,
         prior_dir=args.prior,
@@ -56,6 +83,9 @@ def _flipnet(args: argparse.Namespace) -> int:
     )
     print(f"FLIPNET checkpoint written to {out}")
     return 0
+
+
+_OVERWRITE = "replace a folder made with other settings (or not by flipnet-bench): only the trainer's files"
 
 
 def command_line() -> str:
@@ -80,6 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save-every", type=int, default=50)
     p.add_argument("--time-limit", type=float, default=None, help="stop (resumable) after this many seconds")
+    p.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
     p.set_defaults(func=_prior)
 
     e = stages.add_parser("embedding", help="face embedding: stage I autoencoders + stage II contrastive")
@@ -87,6 +118,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--lq-real", nargs="*", type=Path, default=[], help="unpaired real LQ faces (LQ AE only)")
     e.add_argument("--out", required=True, type=Path)
     e.add_argument("--params", type=Path, default=Path("params.yaml"))
+    e.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
     e.set_defaults(func=_embedding)
 
     f = stages.add_parser("flipnet", help="joint FLIPNET training of both modes on top of prior + embedding")
@@ -104,4 +136,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="stop after this many seconds; the checkpoint "
         "records the steps done and re-running the command resumes",
     )
+    f.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
     f.set_defaults(func=_flipnet)
