@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data" / "real-lq-dev"
+SHARED = Path(os.environ.get("FLIPNET_SHARED", REPO.parent / "shared")) / "data" / "real-lq-dev"
 SUITE = ["fid", "kid", "lpips", "lpips_vgg", "psnr", "ssim", "niqe", "ids_dlib"]
 
 
@@ -33,6 +34,8 @@ def make_pairs(root: Path, count: int, size: int | None = None) -> tuple[Path, P
 
     from flipnet_bench.io import list_images, read_image, write_image
 
+    if not SHARED.is_dir():
+        raise SystemExit(f"the benchmark needs real 512² faces in {SHARED} (set FLIPNET_SHARED)")
     sources = [p for sub in sorted(SHARED.iterdir()) for p in list_images(sub)]
     rng = np.random.default_rng(0)
     gt_dir, pred_dir = root / "gt", root / "pred"
