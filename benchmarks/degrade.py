@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from flipnet_bench.degrade import create_degradation
+from flipnet_bench.degrade.calls import planar_tensor
 from flipnet_bench.degrade.color import color_jitter
 from flipnet_bench.degrade.kernels import build_kernel
 from flipnet_bench.degrade.presets import CLASSIC_PRESETS, classic_config
@@ -126,7 +127,7 @@ def pick_inputs(folder: Path, count: int) -> Path:
 
 def commands(hq: Path, out: Path, preset: str, colour: bool, one_thread: bool) -> dict[str, list[str]]:
     """The whole-process commands: ours (the installed ``flipnet-bench``), the cv2 script and, with
-    ``one_thread``, ours under ``OMP_NUM_THREADS=1`` (every torch op on one thread)."""
+    ``one_thread``, ours on one thread (``OMP_NUM_THREADS=1 --io-workers 0``: no worker threads)."""
     cfg = {k: v for k, v in vars(classic_config(preset)).items() if k in BASELINE_KEYS}
     cli = Path(sys.executable).with_name("flipnet-bench")
     sets = [] if colour else [arg for item in NO_COLOUR for arg in ("--set", item)]
@@ -136,15 +137,8 @@ def commands(hq: Path, out: Path, preset: str, colour: bool, one_thread: bool) -
         "cv2": [sys.executable, str(BASELINE), str(hq), str(out / "cv2"), "--config", json.dumps(cfg)],
     }
     if one_thread:
-        cmds["ours 1 thread"] = [
-            "env",
-            "OMP_NUM_THREADS=1",
-            *ours,
-            "--out",
-            str(out / "ours1"),
-            "--quiet",
-            *sets,
-        ]
+        one = ["env", "OMP_NUM_THREADS=1", *ours, "--out", str(out / "ours1"), "--io-workers", "0"]
+        cmds["ours 1 thread"] = [*one, "--quiet", *sets]
     return cmds
 
 
@@ -160,9 +154,9 @@ def stages(hq: Path, preset: str, colour: bool) -> None:
     cfg = {k: v for k, v in vars(classic_config(preset)).items() if k in BASELINE_KEYS}
     out = hq.parent / "stages"
     rgb, bgr = [read_image(f) for f in files], [cv2.imread(str(f)) for f in files]
-    hq_t = to_tensor(rgb)
-    lq_t = deg(hq_t, list(range(len(files))), seed=1)[0]
-    lq_u8 = to_uint8(lq_t)
+    hq_t = [planar_tensor(a) for a in rgb]  # one image per call, as the runner's worker threads do
+    lq_t = [deg(t, [i], seed=1)[0] for i, t in enumerate(hq_t)]
+    lq_u8 = [to_uint8(t)[0] for t in lq_t]
     rng = np.random.default_rng(0)
     lq_bgr = [degrade_cv2.degrade(b, cfg, rng) for b in bgr]
     out.mkdir()
@@ -170,10 +164,10 @@ def stages(hq: Path, preset: str, colour: bool) -> None:
     cv2_png = [(str(out / f"cv2-{f.name}"), b) for f, b in zip(files, lq_bgr)]
     rows = {
         "ours: read_image (PIL decode)": lambda: [read_image(f) for f in files],
-        "ours: to_tensor": lambda: to_tensor(rgb),
-        "ours: degradation (classic, float32)": lambda: deg(hq_t, list(range(len(files))), seed=1),
-        "ours: to_uint8": lambda: to_uint8(lq_t),
-        "ours: write_image (PIL PNG, atomic)": lambda: [write_image(path, a) for path, a in ours_png],
+        "ours: planar_tensor": lambda: [planar_tensor(a) for a in rgb],
+        "ours: degradation (classic, per image)": lambda: [deg(t, [i], seed=1) for i, t in enumerate(hq_t)],
+        "ours: to_uint8": lambda: [to_uint8(t) for t in lq_t],
+        "ours: write_image (cv2 PNG, Paeth, atomic)": lambda: [write_image(path, a) for path, a in ours_png],
         "cv2: cv2.imread": lambda: [cv2.imread(str(f)) for f in files],
         "cv2: degradation (cv2/numpy)": lambda: [degrade_cv2.degrade(b, cfg, rng) for b in bgr],
         "cv2: cv2.imwrite (defaults)": lambda: [cv2.imwrite(path, b) for path, b in cv2_png],
@@ -187,7 +181,7 @@ def stages(hq: Path, preset: str, colour: bool) -> None:
 
 
 def main() -> None:
-    from ab import interleave, report, timed_process  # benchmarks/ (the script's folder)
+    from ab import interleave, report, run_process, spread  # benchmarks/ (the script's folder)
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=200)
@@ -197,7 +191,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the raw times here")
     parser.add_argument("--profile", type=Path, help="instead: one run of ours under cProfile, stats here")
     parser.add_argument("--stages", action="store_true", help="instead: CPU time per stage, both sides")
-    parser.add_argument("--one-thread", action="store_true", help="also time ours with OMP_NUM_THREADS=1")
+    parser.add_argument("--one-thread", action="store_true", help="also time ours on one thread")
     parser.add_argument("--grid", type=Path, help="draw the preset grid to this PNG instead of timing")
     parser.add_argument("--face", default="3dsk-female__agata.png", help="bundled test face for --grid")
     args = parser.parse_args()
@@ -215,11 +209,15 @@ def main() -> None:
             cmds = {"ours": [sys.executable, "-m", "cProfile", "-o", str(args.profile), "-m",
                              "flipnet_bench.cli", *cmds["ours"][1:]]}  # fmt: skip
 
+        cpu: dict[str, list[float]] = {name: [] for name in cmds}
+
         def side(name: str):
             def run() -> float:
                 for folder in ("ours", "ours1", "cv2"):  # fresh folders: ours must not resume
                     shutil.rmtree(root / folder, ignore_errors=True)
-                return timed_process(cmds[name])
+                wall, used = run_process(cmds[name])
+                cpu[name].append(used)
+                return wall
 
             return run
 
@@ -238,9 +236,13 @@ def main() -> None:
         "preset": args.preset,
         "colour": args.with_colour,
         "load_before": load_before,
+        "cpu_s": cpu,
     }
     pairs = [("ours", "cv2")] + ([("ours", "ours 1 thread")] if args.one_thread else [])
     report(title, times, pairs, args.json, **info)
+    # CPU time hardly depends on the load: it says what the wall times would be on idle cores.
+    for name, values in cpu.items():
+        print(f"| {name}: CPU s (user + system), min / median / max | {spread(values)} |")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ scored from pure noise with one sample on held-out faces, at several training st
 
 Each ``--steps`` value trains the same run further (training resumes from ``--out``; a step's randomness
 depends only on (seed, step), so stopping at 50 and resuming to 100 gives the 100-step weights), then restores
-the first ``--n`` faces of ``--hq`` degraded by classic gfpgan (seed 2024) and scores LPIPS, PSNR and ids_dlib
-at ``--eval-size``² (the pipeline's evaluation resize), beside the identity baseline on the same faces.
+the first ``--n`` faces of ``--hq`` degraded by classic gfpgan (seed 2024) and scores LPIPS, PSNR, SSIM and
+ids_dlib at ``--eval-size``² (the pipeline's evaluation resize), beside the identity baseline on the same
+faces.
 Attention statistic: mean over BoostHub layers and sampling steps of ‖BoostHub output‖ / ‖self-attention
 output‖ on the target stream. ``--no-embedding`` ablates the face embedding (the adapter's tokens are left
 out of the context at train and sample time; the mode token stays). Results append to ``OUT/results.jsonl``.
@@ -25,18 +26,19 @@ import torch
 
 from flipnet_bench.config import load_section
 from flipnet_bench.degrade import create_degradation
+from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, read_image, to_tensor, to_uint8, write_image
 from flipnet_bench.models.flipnet.boosthub import BoostHubProcessor
-from flipnet_bench.models.flipnet.checkpoint import load_flipnet
+from flipnet_bench.models.flipnet.checkpoint import FLIPNET_CONFIG, load_flipnet
 from flipnet_bench.models.flipnet.embedding import RESTORE
 from flipnet_bench.models.flipnet.model import Flipnet
 from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.models.flipnet.pipeline import flip_sample
 from flipnet_bench.report.evaluate import score_restored
 from flipnet_bench.train.common import item_generator
-from flipnet_bench.train.flipnet import train_flipnet
+from flipnet_bench.train.flipnet import train_flipnet_folder
 
-METRICS = ["lpips", "psnr", "ids_dlib"]
+METRICS = ["lpips", "psnr", "ssim", "ids_dlib"]
 
 
 def write_set(folder: Path, images: torch.Tensor, stems: list[str]) -> Path:
@@ -92,6 +94,13 @@ def prepare(args: argparse.Namespace) -> tuple[torch.Tensor, list[str], Path, Pa
     lq, _ = create_degradation("classic", preset="gfpgan")(hq, list(range(len(paths))), 2024)
     pairs = args.out.parent / f"eval-pairs-{args.n}"
     return lq, stems, write_set(pairs / "lq", lq, stems), write_set(pairs / "hq", hq, stems)
+
+
+def check_steps(folder: Path, steps: int) -> None:
+    """A row's step label must be the checkpoint's: ``--eval-only`` scores whatever ``--out`` holds."""
+    trained = json.loads((folder / FLIPNET_CONFIG).read_text(encoding="utf-8")).get("trained_steps")
+    if trained != steps:
+        raise BenchError(f"{folder / FLIPNET_CONFIG}: trained_steps is {trained}, not --steps {steps}")
 
 
 def evaluate(args: argparse.Namespace, step: int, lq: torch.Tensor, stems: list[str], lq_dir, hq_dir) -> dict:
@@ -160,8 +169,9 @@ def main() -> None:
     for steps in args.steps:
         params = dataclasses.replace(base, steps=steps, save_every=min(base.save_every, steps), **changes)
         if not args.eval_only:
-            train_flipnet(str(params.prior_path), args.embedding, args.train_hq, args.real_pairs, [],
-                          args.out, params)  # fmt: skip
+            # the pipeline stage's entry point: same inputs as `train-flipnet`, writes params.json
+            train_flipnet_folder(args.embedding, args.train_hq, args.out, params, real_pairs=args.real_pairs)
+        check_steps(args.out, steps)
         result = evaluate(args, steps, lq, stems, lq_dir, hq_dir)
         row = {**changes, "no_embedding": args.no_embedding, **result}
         print(json.dumps(row))

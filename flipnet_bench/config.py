@@ -248,16 +248,25 @@ def section_loader(path: str | Path | None) -> Callable[[str], Any]:
     return get
 
 
+def split_assignment(
+    item: str, flag: str, form: str = "KEY=VALUE", example: str = "steps=20"
+) -> tuple[str, str]:
+    """One ``KEY=VALUE`` command-line item -> (key without surrounding spaces, value as given): the one
+    parser of such items; a missing ``=`` or key is a BenchError naming the flag and an example."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise BenchError(f"{flag} {item!r}: expected {form}, e.g. {flag} {example}")
+    return key.strip(), value
+
+
 def parse_assignments(items: list[str], flag: str) -> dict[str, Any]:
     """``KEY=VALUE`` command-line items (VALUE read as YAML: ``[1, 5]``, ``0.3``, ``dpm``) -> a mapping;
     dashes in keys become underscores (``--set blur-sigma=...`` names the field ``blur_sigma``)."""
     parsed: dict[str, Any] = {}
     for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise BenchError(f"{flag} expects KEY=VALUE (e.g. {flag} steps=20), got {item!r}")
+        key, value = split_assignment(item, flag)
         try:
-            parsed[key.strip().replace("-", "_")] = yaml.safe_load(value)
+            parsed[key.replace("-", "_")] = yaml.safe_load(value)
         except yaml.YAMLError as exc:
             raise BenchError(f"{flag} {item!r}: the value is not valid YAML ({exc})") from exc
     return parsed

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from _stage import load_section, pipeline_params, run
 
+from flipnet_bench.io import atomic_open
+from flipnet_bench.report.contrasts import contrast_rows, contrasts_csv, contrasts_markdown
 from flipnet_bench.report.html import make_thumbnails, page_data, write_html
 from flipnet_bench.report.layout import OUT_DIR, resolve_set, restored_dir, scores_dir
 from flipnet_bench.report.leaderboard import load_board, write_leaderboard
@@ -27,7 +29,15 @@ def main(args: argparse.Namespace) -> None:
     seeds = out / "scores-seeds"  # the seed-spread runs (pipeline.extra_seeds)
     board = load_board(out / "scores", list(pipe.sets), all_methods, lb.columns, baselines, seeds,
                        pipe.extra_seeds)  # fmt: skip
-    write_leaderboard(board, Path(args.markdown), Path(args.csv))
+    # "+O/F" − "+O" where both methods ran (a contrast naming a method not in the pipeline is skipped, said)
+    contrasts = {a: b for a, b in lb.contrasts.items() if a in all_methods and b in all_methods}
+    for a, b in lb.contrasts.items():
+        if (a, b) not in contrasts.items():
+            print(f"leaderboard.contrasts: {a} − {b} skipped: not both in the pipeline's methods")
+    rows = contrast_rows(out / "scores", list(pipe.sets), contrasts, lb.columns)
+    write_leaderboard(board, Path(args.markdown), Path(args.csv), contrasts_markdown(rows, contrasts))
+    with atomic_open(out / "leaderboard" / "contrasts.csv", "w", encoding="utf-8", newline="") as handle:
+        handle.write(contrasts_csv(rows))
     metric_bars(board, out / "plots" / "bars", Path(args.docs) / "plots_bars.png")
     perception_distortion(
         board, out / "plots" / "perception_distortion.csv", Path(args.docs) / "plots_pd.png"

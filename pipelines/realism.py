@@ -55,6 +55,7 @@ def main(args: argparse.Namespace) -> None:
         pixel_scale=params.pixel_scale,
         eval_size=params.eval_size,
         models=tuple(params.models),
+        flipnet_checkpoint=params.flipnet_checkpoint,
     )
     native = run_study(real, hq=Path(params.hq), settings=settings)
     real_128 = {}

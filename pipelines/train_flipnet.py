@@ -1,5 +1,7 @@
-"""Stages `train-embedding` and `train-flipnet`: FLIPNET's face embedding, then joint training of both modes
-on top of the shipped tiny prior (the prior itself is not retrained by `dvc repro`)."""
+"""Stages `train-flipnet-o` and `train-flipnet-of`: FLIPNET's restoration mode trained further from the joint
+model ``flipnet.base`` — on classic pairs made online ("+O", method ``flipnet_o``) or mixed with the pairs
+that model's degradation mode synthesized (``out/synth/flipnet``, "+O/F", method ``flipnet``). The joint model
+itself (prior, embedding, both modes) is shipped, not retrained by `dvc repro` (its recipe.md)."""
 
 from __future__ import annotations
 
@@ -14,13 +16,13 @@ from _stage import load_section, pipeline_params, run
 from flipnet_bench.config import to_dict
 from flipnet_bench.data.registry import get_dataset
 from flipnet_bench.io import write_json
-from flipnet_bench.report.layout import OUT_DIR, machine_dir
-from flipnet_bench.train.embedding import train_embedding_folder
-from flipnet_bench.train.flipnet import train_flipnet_folder
+from flipnet_bench.models.flipnet.checkpoint import FLIPNET_WEIGHTS, file_sha256
+from flipnet_bench.report.layout import OUT_DIR, machine_dir, method_dir, synth_dir
+from flipnet_bench.train.flipnet import train_restoration_folder
 
 
 def fresh_or_resumable(out: Path, settings: dict) -> None:
-    """The trainers resume from whatever state is in ``out``; DVC keeps it (``persist``) so an interrupted
+    """The trainer resumes from whatever state is in ``out``; DVC keeps it (``persist``) so an interrupted
     stage resumes. State from other settings must not be resumed: then ``out`` is cleared first."""
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
     marker = out / "pipeline_settings.json"
@@ -30,25 +32,26 @@ def fresh_or_resumable(out: Path, settings: dict) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    pipe, data, params = pipeline_params(), load_section("data"), load_section("flipnet")
-    settings = {"what": args.what, "flipnet": to_dict(params), "real_lq": pipe.flipnet_real_lq}
-    out = Path(args.out)
+    pipeline_params()  # points the weights manager at pipeline.weights_dir (LPIPS loss)
+    data, params = load_section("data"), load_section("flipnet")
+    variant = params.restoration.variant(args.variant)
+    base = Path(params.base)
+    pair_dirs = tuple(str(synth_dir(OUT_DIR, name)) for name in variant.pairs)
+    settings = {
+        "flipnet": to_dict(params),
+        "base_sha256": file_sha256(base / FLIPNET_WEIGHTS) if (base / FLIPNET_WEIGHTS).is_file() else None,
+        "variant": to_dict(variant),
+    }
+    out = method_dir(OUT_DIR, args.variant)
     fresh_or_resumable(out, settings)
-    hq = get_dataset("hq-train", data).root
-    real_lq = [get_dataset(name, data).root for name in pipe.flipnet_real_lq]
     records = machine_dir(OUT_DIR, *out.relative_to(OUT_DIR).parts)  # step timings: not in the DVC hash
-    if args.what == "embedding":
-        train_embedding_folder(hq, real_lq, out, params, records=records)
-    else:
-        pairs = get_dataset("real-pairs", data).root
-        train_flipnet_folder(
-            Path(args.embedding), hq, out, params, real_pairs=pairs, real_lq=real_lq, records=records
-        )
+    hq = get_dataset("hq-train", data).root
+    train_restoration_folder(base, hq, out, params, pair_dirs, variant.pair_fraction, records=records)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", choices=["embedding", "flipnet"])
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--embedding", default="out/flipnet/embedding")
+    parser.add_argument(
+        "variant", help="flipnet_o (+O) or flipnet (+O/F): a key of flipnet.restoration.variants"
+    )
     run(main, parser)

@@ -166,8 +166,8 @@ def test_fid_kid_metrics_share_features_and_report(inception_weights: Path, tmp_
 def test_kid_matches_independent_numpy_mmd() -> None:
     """KID on fixed features equals the unbiased polynomial-kernel MMD² written out pair by pair in numpy
     (k(x, y) = (x·y / D + 1)³; same-set sums skip i = j). Subsets of the full size are the full set, so every
-    subset, and their mean, must give that number."""
-    from flipnet_bench.metrics.kid import poly_mmd
+    subset, and their mean, must give that number; so must the subset evaluator behind KID's interval."""
+    from flipnet_bench.stats.gram import MMDSubsets, PairedMMDSubsets
 
     rng = np.random.default_rng(7)
     m, dims = 12, 16
@@ -181,6 +181,7 @@ def test_kid_matches_independent_numpy_mmd() -> None:
     expected = same / (m * (m - 1)) - 2 * cross / m**2
     assert expected > 0.1  # the two sets differ: a non-trivial value, not a near-zero pass
     r, f = torch.from_numpy(real), torch.from_numpy(fake)
-    assert poly_mmd(r, f).item() == pytest.approx(expected, rel=1e-12)
+    assert PairedMMDSubsets(real, fake).distance(np.arange(m))[0] == pytest.approx(expected, rel=1e-12)
+    assert MMDSubsets(fake, real).distance(np.arange(m))[0] == pytest.approx(expected, rel=1e-12)
     scores = kid_subsets(r, f, subsets=4, subset_size=m, generator=torch.Generator().manual_seed(0))
     np.testing.assert_allclose(scores.numpy(), expected, rtol=1e-12)

@@ -30,6 +30,32 @@ def test_matches_direct_formula_and_singular(rng: np.random.Generator) -> None:
     assert np.isfinite(value) and value > 0
 
 
+def test_every_route_equals_the_sqrtm_formula(rng: np.random.Generator) -> None:
+    """The sample-based routes (the FID value, its fixed-reference and paired subset evaluators) are the
+    ``sqrtm`` formula on the samples' covariances, for rank-deficient (n ≤ D) and full-rank (n > D) samples.
+    """
+    from flipnet_bench.metrics.frechet import FrechetToReference
+    from flipnet_bench.stats.gram import FrechetSubsets, PairedFrechetSubsets
+
+    def direct(a: np.ndarray, b: np.ndarray) -> float:
+        return frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+
+    ref = rng.normal(0.5, 2.0, size=(90, 16))
+    mu, sigma = ref.mean(0), np.cov(ref, rowvar=False)
+    for n in (7, 16, 40):
+        a, b = rng.normal(size=(n, 16)), rng.normal(0.5, 2.0, size=(n, 16))
+        expected = frechet_distance(a.mean(0), np.cov(a, rowvar=False), mu, sigma)
+        assert expected > 1  # far apart: a relative comparison that means something
+        # sqrtm of a singular product is itself accurate to ~1e-9 only: the tolerance is sqrtm's
+        assert FrechetToReference(mu, sigma).distance(a) == pytest.approx(expected, rel=1e-7)
+        assert PairedFrechetSubsets(a, b).distance(np.arange(n))[0] == pytest.approx(direct(a, b), rel=1e-7)
+    pool = rng.normal(size=(30, 16))
+    subsets = np.stack([rng.choice(30, 12, replace=False) for _ in range(3)])
+    batched = FrechetSubsets(pool, mu, sigma).distance(subsets)
+    singly = [FrechetToReference(mu, sigma).distance(pool[idx]) for idx in subsets]
+    np.testing.assert_allclose(batched, singly, rtol=1e-9)
+
+
 def test_shape_mismatch_is_clear() -> None:
     with pytest.raises(BenchError, match="same feature extractor"):
         frechet_distance(np.zeros(3), np.eye(3), np.zeros(4), np.eye(4))

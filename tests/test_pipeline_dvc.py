@@ -46,7 +46,15 @@ def test_stage_names_and_matrix(stages: list) -> None:
             assert f"restore@{alias}-{method}" in names and f"score@{alias}-{method}" in names
         for method in params["pipeline"]["flipnet_methods"]:
             assert f"restore-flipnet@{alias}-{method}" in names and f"score-flipnet@{alias}-{method}" in names
-    assert {"prepare", "weights", "reference", "train-flipnet", "realism", "leaderboard"} <= names
+    assert {
+        "prepare",
+        "weights",
+        "reference",
+        "train-flipnet-o",
+        "train-flipnet-of",
+        "realism",
+        "leaderboard",
+    } <= names
 
 
 def _nested(dep: str, out: str) -> bool:

@@ -75,8 +75,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--io-workers",
         type=int,
-        help="threads decoding/encoding images beside the model (default: one "
-        "per core, at most 4; 0 = none); the output bytes do not depend on it",
+        help="threads decoding/encoding images, and degrading them for per-image models such as classic "
+        "(default: one per core, at most 4; 0 = none); the output bytes do not depend on it",
     )
     p.add_argument(
         "--overwrite",

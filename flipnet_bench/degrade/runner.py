@@ -3,7 +3,7 @@
 Image ``i`` (its position in the sorted HQ listing) and variant ``k`` always get run seed
 ``variant_seed(seed, k)`` and index ``i``, so the bytes written do not depend on batch size or on how many
 processes share the work (process ``r`` of ``w`` takes the images with ``i % w == r``). Each output is written
-atomically after its parameter record (one JSON per call in ``OUT/.params/``, keyed by file name); a re-run
+atomically after its parameter record (one JSON per chunk and variant in ``OUT/.params/``); a re-run
 skips files that have both, and the metadata is rebuilt from the records (merged at the end into one file of
 fixed name: :mod:`flipnet_bench.degrade.records`). The folder is claimed through
 :mod:`flipnet_bench.io.outputs` (settings record; other settings refuse).
@@ -17,15 +17,16 @@ import os
 import shutil
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from tqdm import tqdm
 
-from flipnet_bench.degrade.base import Degradation, variant_seed
+from flipnet_bench.degrade.base import Degradation, SampledDegradation, single_threaded, variant_seed
+from flipnet_bench.degrade.calls import Result, degrade_batches, degrade_file
 from flipnet_bench.degrade.records import load_records, merge_records, write_call_record
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import (
@@ -34,13 +35,14 @@ from flipnet_bench.io import (
     atomic_path,
     list_images,
     stem_key,
-    to_tensor,
-    to_uint8,
     write_json,
 )
 from flipnet_bench.io.names import safe_name
 from flipnet_bench.io.outputs import claim_output
 from flipnet_bench.io.overlap import ImageIOPool
+
+if TYPE_CHECKING:  # pandas loads only when the metadata is written, at the end
+    import pandas as pd
 
 PARAMS_DIR = ".params"
 #: One row per LQ file. ``lq``/``source_id``/``degradation`` repeat ``file``/``source``/``model`` under the
@@ -152,9 +154,9 @@ def _collect_chunk(
     layout: Layout,
     lenient: bool,
     skipped: Skipped,
-) -> dict[int, np.ndarray]:
-    """Decoded pixels of a chunk; with ``lenient`` an unreadable input is recorded as skipped (seen by every
-    rank), else its :class:`ImageReadError` (naming the file) is raised."""
+) -> dict[int, Any]:
+    """Results of a chunk's futures; with ``lenient`` an unreadable input is recorded as skipped (seen by
+    every rank), else its :class:`ImageReadError` (naming the file) is raised."""
     pixels = {}
     for i, future in zip(chunk, decoded):
         try:
@@ -186,10 +188,10 @@ def degrade_folder(
 ) -> dict[str, Any]:
     """Write the LQ set (``OUT/`` or, with ``pairs``, ``OUT/lq`` + ``OUT/hq``) and ``OUT/metadata.*``.
 
-    ``io_workers`` threads decode and encode images beside the degradation (default: one per core, at
-    most 4; 0 = none); they change the speed, never the bytes. ``overwrite`` lets a folder of other settings
-    (or not made by this tool) be cleared of the files degrade writes. Returns a summary (counts of
-    written/already present/skipped files). Works unchanged under ``accelerate launch``.
+    ``io_workers`` threads decode and encode images (default: one per core, at most 4; 0 = none) and, for
+    per-image models, degrade whole images too; they change the speed, never the bytes. ``overwrite`` lets a
+    folder of other settings (or not made by this tool) be cleared of the files degrade writes. Returns a
+    summary (counts of written/already present/skipped files). Works unchanged under ``accelerate launch``.
     """
     hq_dir, layout = Path(hq_dir), Layout(Path(out_dir), pairs)
     if variants < 1 or batch_size < 1:
@@ -209,22 +211,32 @@ def degrade_folder(
     bar = tqdm(total=len(todo), desc=f"degrade[{rank}]" if world > 1 else "degrade", disable=not progress)
     indices = sorted({j.index for j in todo})
     chunks = [indices[start : start + batch_size] for start in range(0, len(indices), batch_size)]
-    # Decoding of chunk k+1 and PNG encoding of chunk k-1 overlap the degradation of chunk k.
+    seeds: dict[int, dict[int, int]] = {}  # image -> variant still to make -> its run seed
+    for job in todo:
+        seeds.setdefault(job.index, {})[job.variant] = variant_seed(seed, job.variant)
+    # Per-image models degrade whole images on the I/O threads (one per core; torch ops on one thread, so the
+    # bytes are those of any split); batched models (networks) run here while the pool decodes. Either way
+    # the next chunk is in flight while this one is recorded and queued for writing.
+    per_image = isinstance(deg, SampledDegradation)
     written = 0
-    with ImageIOPool(io_workers, max_pending=2 * batch_size * variants) as io_pool:
-        ahead = io_pool.read_many([files[i] for i in chunks[0]]) if chunks else []
+    threads = single_threaded() if per_image else nullcontext()
+    with threads, ImageIOPool(io_workers, max_pending=2 * batch_size * variants) as io_pool:
+
+        def start(chunk: list[int]) -> list[Future]:
+            if per_image:
+                return [io_pool.submit(degrade_file, deg, files[i], i, seeds[i]) for i in chunk]
+            return io_pool.read_many([files[i] for i in chunk])
+
+        ahead = start(chunks[0]) if chunks else []
         for k, chunk in enumerate(chunks):
-            decoded = ahead
+            pending = ahead
             if k + 1 < len(chunks):
-                ahead = io_pool.read_many([files[i] for i in chunks[k + 1]])
-            pixels = _collect_chunk(files, chunk, decoded, todo, layout, lenient, skipped)
-            for variant in range(variants):
-                group = [j for j in todo if j.index in pixels and j.variant == variant]
-                for shape in sorted({pixels[j.index].shape for j in group}):  # one tensor per image size
-                    same = [j for j in group if pixels[j.index].shape == shape]
-                    _run_group(deg, same, pixels, variant_seed(seed, variant), layout, io_pool)
-                    written += len(same)
-                    bar.update(len(same))
+                ahead = start(chunks[k + 1])
+            done = _collect_chunk(files, chunk, pending, todo, layout, lenient, skipped)
+            results = done if per_image else degrade_batches(deg, done, seeds)
+            count = _write_chunk(results, [j for j in todo if j.index in results], seed, layout, io_pool)
+            written += count
+            bar.update(count)
     bar.close()
     barrier()
     if rank == 0:
@@ -244,31 +256,30 @@ def degrade_folder(
     }
 
 
-def _run_group(
-    deg: Degradation,
-    jobs: list[Job],
-    pixels: dict[int, np.ndarray],
-    call_seed: int,
-    layout: Layout,
-    io_pool: ImageIOPool,
-) -> None:
-    hq = to_tensor([pixels[j.index] for j in jobs])
-    lq, params = deg(hq, [j.index for j in jobs], seed=call_seed)
-    if len(params) != len(jobs) or tuple(lq.shape) != tuple(hq.shape):
-        raise BenchError(f"degradation {deg.name!r} returned {tuple(lq.shape)} for {tuple(hq.shape)}")
-    arrays = to_uint8(lq)
-    entries = {j.name: {"call_seed": call_seed, "params": p} for j, p in zip(jobs, params)}
-    write_call_record(layout.records, jobs[0].name, entries)
-    for job, arr in zip(jobs, arrays):
-        if layout.hq is not None:
-            _write_pair_hq(job, pixels[job.index], layout.hq, io_pool)
-        io_pool.write(layout.lq / job.name, arr)
+def _write_chunk(
+    results: dict[int, Result], jobs: list[Job], seed: int, layout: Layout, io_pool: ImageIOPool
+) -> int:
+    """Record a chunk's draws (one record file per variant), then queue its PNG writes: a file on disk
+    always has its record."""
+    for variant in sorted({j.variant for j in jobs}):
+        group = [j for j in jobs if j.variant == variant]
+        call_seed = variant_seed(seed, variant)
+        entries = {j.name: {"call_seed": call_seed, "params": results[j.index][1][variant][1]} for j in group}
+        write_call_record(layout.records, group[0].name, entries)
+        for job in group:
+            pixels, outputs = results[job.index]
+            if layout.hq is not None:
+                _write_pair_hq(job, pixels, layout.hq, io_pool)
+            io_pool.write(layout.lq / job.name, outputs[variant][0])
+    return len(jobs)
 
 
 def write_metadata(
     layout: Layout, jobs: list[Job], hq_dir: Path, *, model: str, preset: str | None, seed: int
 ) -> pd.DataFrame:
     """``metadata.parquet`` and ``metadata.csv``: one row per LQ file in job order, rebuilt from records."""
+    import pandas as pd
+
     known = load_records(layout.records)
     missing = [j.name for j in jobs if not _done(j, layout, known)]
     if missing:
@@ -283,17 +294,8 @@ def write_metadata(
             continue
         params = json.dumps(record["params"], sort_keys=True, allow_nan=False)
         name = safe_name(job.name)
-        values = (
-            name,
-            source,
-            model,
-            preset or "",
-            seed,
-            job.index,
-            job.variant,
-            record["call_seed"],
-            params,
-        )
+        call = record["call_seed"]
+        values = (name, source, model, preset or "", seed, job.index, job.variant, call, params)
         row = dict(zip(METADATA_COLUMNS, (*values, name, source, model)))
         if layout.pairs:
             row["hq"] = safe_name(job.hq_name)

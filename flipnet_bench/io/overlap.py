@@ -59,6 +59,10 @@ class ImageIOPool:
             return _done_future(lambda: fn(*args))
         return self._pool.submit(fn, *args)
 
+    def submit(self, fn: Callable[..., object], *args: object) -> Future:
+        """Run ``fn(*args)`` on the pool (other per-image work sharing the same threads as the I/O)."""
+        return self._submit(fn, *args)
+
     def read_many(self, paths: Sequence[str | os.PathLike[str]]) -> list[Future]:
         """Start decoding ``paths``; each future holds the ``uint8`` array or the :class:`ImageReadError`."""
         return [self._submit(read_image, path) for path in paths]

@@ -111,24 +111,81 @@ class FlipnetRestorer(Method):
         return {"method": self.name, **self.sampler.describe(), "samples": self.samples}
 
 
+def tile_starts(length: int, tile: int, overlap: int = 0) -> list[int]:
+    """Starts of ``tile``-px tiles covering ``[0, length)``: every ``tile - overlap`` px, the last one flush
+    with the end (overlapping its neighbour when the length does not fit): each tile a whole native crop."""
+    starts = list(range(0, length - tile + 1, tile - overlap))
+    if starts[-1] + tile < length:
+        starts.append(length - tile)
+    return starts
+
+
+def _ramp(tile: int, overlap: int) -> torch.Tensor:
+    """Blending weight across a tile: 1 inside, a linear ramp over ``overlap`` px at both edges (> 0)."""
+    i = torch.arange(tile, dtype=torch.float32)
+    return torch.minimum((i + 1) / (overlap + 1), (tile - i) / (overlap + 1)).clamp(max=1.0)
+
+
 class FlipnetDegradation(Degradation):
-    """FLIPNET degradation mode: target = LQ (sampled), condition = the HQ input."""
+    """FLIPNET degradation mode: target = LQ (sampled), condition = the HQ input.
+
+    ``tiled`` (default off: the whole image at the model resolution, as the pipeline's pairs are made)
+    degrades an image at its own pixel scale instead: it is cut into model-resolution tiles (64² for
+    ``tiny``, the native-scale crops the degradation mode learned from), each sampled with its own generator
+    seeded from (seed, index, tile origin) and pasted back in place (a flush last tile overwrites the
+    overlap), so the output has the input's size and does not depend on batching. ``tile_overlap`` > 0 (a
+    fraction of the tile, at most 0.5) overlaps neighbouring tiles by that much and cross-fades them linearly
+    (against visible seams).
+    """
 
     name = "flipnet"
     params_section = "flipnet"
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, tiled: bool = False, tile_overlap: float = 0.0, **options: Any) -> None:
         """``options``: the sampler's (checkpoint, scheduler, steps, batch_size, device, params, strength)."""
         self.sampler = _FlipnetSampler(**options)
+        self.tiled, self.overlap = bool(tiled), float(tile_overlap)
+        if not 0.0 <= self.overlap <= 0.5:
+            raise BenchError(f"flipnet tile_overlap = {tile_overlap}: use a fraction of the tile in [0, 0.5]")
 
     def __call__(
         self, hq: torch.Tensor, indices: Sequence[int], seed: int
     ) -> tuple[torch.Tensor, list[dict]]:
         check_batch(hq, indices)
-        gens = [item_generator(seed, "degrade", int(i)) for i in indices]
-        lq = self.sampler.sample(hq, DEGRADE, gens)
-        info = self.sampler.describe()
+        if self.tiled:
+            lq = self._tiled(hq, indices, seed)
+        else:
+            lq = self.sampler.sample(hq, DEGRADE, [item_generator(seed, "degrade", int(i)) for i in indices])
+        info = {k: v for k, v in self.describe().items() if k != "model"}
         return lq, [{**info, "seed": int(seed), "index": int(i)} for i in indices]
 
+    def _tiled(self, hq: torch.Tensor, indices: Sequence[int], seed: int) -> torch.Tensor:
+        size = self.sampler.model.prior.config.resolution
+        h, w = hq.shape[-2:]
+        if min(h, w) < size:
+            raise BenchError(
+                f"flipnet tiled degradation: images of {h}×{w} px are smaller than the model's {size}² "
+                "tiles; use larger images or tiled: false"
+            )
+        ov = round(self.overlap * size)  # px
+        origins = [(top, left) for top in tile_starts(h, size, ov) for left in tile_starts(w, size, ov)]
+        tiles = torch.stack([img[:, t : t + size, x : x + size] for img in hq for t, x in origins])
+        gens = [item_generator(seed, "degrade", int(i), t, x) for i in indices for t, x in origins]
+        out = self.sampler.sample(tiles, DEGRADE, gens).view(len(indices), len(origins), *tiles.shape[1:])
+        if not ov:
+            lq = torch.empty_like(hq)
+            for k, (t, x) in enumerate(origins):
+                lq[:, :, t : t + size, x : x + size] = out[:, k]
+            return lq
+        ramp = _ramp(size, ov)
+        weight = ramp[:, None] * ramp[None, :]
+        total, norm = torch.zeros(hq.shape, dtype=torch.float32), torch.zeros(hq.shape[-2:])
+        for k, (t, x) in enumerate(origins):
+            total[:, :, t : t + size, x : x + size] += out[:, k].float() * weight
+            norm[t : t + size, x : x + size] += weight
+        return (total / norm).to(hq.dtype)
+
     def describe(self) -> dict[str, Any]:
-        return {"model": self.name, **self.sampler.describe()}
+        # the default's records stay as they were: "tiled" is written only when on
+        tiling = {"tiled": True, "tile_overlap": self.overlap} if self.tiled else {}
+        return {"model": self.name, **self.sampler.describe(), **tiling}

@@ -44,6 +44,8 @@ class PipelineParams:
     #: ``extra_seeds`` (besides their own ``seed``), by ``restore-seed@…`` / ``score-seed@…``. Off by default.
     seed_sets: list[str] = field(default_factory=list)
     extra_seeds: list[int] = field(default_factory=list)
+    #: Which of ``flipnet_methods`` get the seed spread (each one costs a restore and a score per seed).
+    seed_methods: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for alias in self.sets:
@@ -54,6 +56,9 @@ class PipelineParams:
             raise ParamsError(f"pipeline.seed_sets: {unknown} are not in pipeline.sets ({sorted(self.sets)})")
         if len(set(self.extra_seeds)) != len(self.extra_seeds) or any(s < 0 for s in self.extra_seeds):
             raise ParamsError(f"pipeline.extra_seeds: {self.extra_seeds} must be distinct non-negative ints")
+        if set(self.seed_methods) - set(self.flipnet_methods):
+            extra = sorted(set(self.seed_methods) - set(self.flipnet_methods))
+            raise ParamsError(f"pipeline.seed_methods: {extra} are not in pipeline.flipnet_methods")
         if not self.methods and not self.flipnet_methods:
             raise ParamsError("pipeline.methods: list at least one method")
         both = set(self.methods) & set(self.flipnet_methods)

@@ -18,6 +18,7 @@ from scipy import linalg
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_path
+from flipnet_bench.stats.gram import FrechetSubsets
 
 
 def frechet_distance(
@@ -131,33 +132,15 @@ def load_stats(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return mu, sigma
 
 
-def frechet_from_features(a: np.ndarray, b: np.ndarray) -> float:
-    """Squared Fréchet distance between the Gaussians fitted to feature sets ``a`` (n1×D) and ``b`` (n2×D).
-
-    Exact and cheap for small sets: with centred features A, B the non-zero eigenvalues of S_a S_b are the
-    squared singular values of A Bᵀ / sqrt((n1-1)(n2-1)), so tr sqrt(S_a S_b) is the nuclear norm of that
-    n1×n2 matrix — no D×D matrix square root (seconds to minutes at D = 2048 on a CPU). For n ≥ D the
-    standard formula (:func:`frechet_distance`) is used.
-    """
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if len(a) < 2 or len(b) < 2:
-        raise BenchError(f"Fréchet distance needs ≥ 2 images per set, got {len(a)} and {len(b)}")
-    if min(len(a), len(b)) >= a.shape[1]:
-        return frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
-    ca, cb = a - a.mean(0), b - b.mean(0)
-    nuclear = np.linalg.svd(ca @ cb.T, compute_uv=False).sum() / np.sqrt((len(a) - 1) * (len(b) - 1))
-    diff = a.mean(0) - b.mean(0)
-    trace = (ca**2).sum() / (len(a) - 1) + (cb**2).sum() / (len(b) - 1)
-    return float(diff @ diff + trace - 2 * nuclear)
-
-
 class FrechetToReference:
-    """Fréchet distances from many feature sets to one fixed reference Gaussian, cheaply.
+    """Fréchet distances from feature sets to one fixed reference Gaussian ``N(mu, S)``, without ``sqrtm``.
 
-    Uses ``tr sqrt(S_x S) = sum sqrt(eig(R S_x R))`` with ``R = sqrt(S)`` (one symmetric eigendecomposition,
-    done once), and ``R S_x R = (X_c R)^T (X_c R) / (n-1)`` whose non-zero eigenvalues are those of the small
-    ``n × n`` Gram matrix. Mathematically equal to :func:`frechet_distance`; used for FID's bootstrap, where
-    the reference is fixed and only the prediction sample changes (one ``sqrtm`` per resample is seconds).
+    Uses ``tr sqrt(S_x S) = sum sqrt(eig(R S_x R))`` with ``R = sqrt(S)``, where
+    ``R S_x R = (X_c R)ᵀ (X_c R) / (n-1)`` has the non-zero eigenvalues of the ``n × n`` matrix
+    ``X_c S X_cᵀ / (n-1)``; mathematically equal to :func:`frechet_distance`. For ``n ≤ D`` that small
+    matrix is the one :class:`flipnet_bench.stats.gram.FrechetSubsets` evaluates for FID's interval subsets,
+    so the value is that same code on the full set; for ``n > D`` the ``D × D`` route through ``R`` (one
+    symmetric eigendecomposition, done once) is cheaper. Used for the FID value (metrics/fid.py).
     """
 
     def __init__(self, mu: np.ndarray, sigma: np.ndarray) -> None:
@@ -179,14 +162,11 @@ class FrechetToReference:
         n = len(feats)
         if n < 2:
             raise BenchError(f"Fréchet distance needs at least 2 feature vectors, got {n}")
+        if n <= feats.shape[1]:
+            return float(FrechetSubsets(feats, self.mu, self.sigma).distance(np.arange(n))[0])
         mean = feats.mean(0)
-        if n <= feats.shape[1]:  # X_c S X_cᵀ/(n-1) has the non-zero eigenvalues of R S_x R: no sqrt(S) needed
-            centred = feats - mean
-            small = centred @ self.sigma @ centred.T / (n - 1)
-        else:
-            centred = (feats - mean) @ self.root / np.sqrt(n - 1)
-            small = centred.T @ centred
-        eig = np.clip(np.linalg.eigvalsh(small), 0, None)
+        centred = (feats - mean) @ self.root / np.sqrt(n - 1)
+        eig = np.clip(np.linalg.eigvalsh(centred.T @ centred), 0, None)
         diff = mean - self.mu
         trace_x = float(((feats - mean) ** 2).sum() / (n - 1))
         return float(diff @ diff + trace_x + self.trace - 2 * np.sqrt(eig).sum())

@@ -10,25 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.metrics.base import MetricResult
 from flipnet_bench.metrics.fid import InceptionMetric
 from flipnet_bench.stats.gram import MMDSubsets, PairedMMDSubsets
-
-
-def poly_mmd(
-    real: torch.Tensor, fake: torch.Tensor, degree: int = 3, gamma: float | None = None, coef: float = 1.0
-) -> torch.Tensor:
-    """Unbiased MMD² between two equal-size feature sets under the polynomial kernel."""
-    gamma = 1.0 / real.shape[1] if gamma is None else gamma
-    k_rr = (real @ real.T * gamma + coef) ** degree
-    k_ff = (fake @ fake.T * gamma + coef) ** degree
-    k_rf = (real @ fake.T * gamma + coef) ** degree
-    m = real.shape[0]
-    same = (k_rr.sum() - k_rr.diagonal().sum() + k_ff.sum() - k_ff.diagonal().sum()) / (m * (m - 1))
-    return same - 2 * k_rf.sum() / m**2
 
 
 def kid_subsets(
@@ -41,13 +29,22 @@ def kid_subsets(
     coef: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """MMD² of ``subsets`` random subset pairs (permutation order as torchmetrics: real, then fake)."""
+    """MMD² of ``subsets`` random subset pairs (permutation order as torchmetrics: real, then fake).
+
+    Each pair's MMD² is :class:`~flipnet_bench.stats.gram.PairedMMDSubsets` on that pair alone: the one
+    implementation of the kernel and the unbiased estimator, also behind KID's interval. Kernels are built
+    per pair, so memory stays ``subset_size²`` whatever the set sizes."""
+    available = min(len(real), len(fake))
+    if not 2 <= subset_size <= available:
+        raise BenchError(f"kid: subset size {subset_size} needs 2 to {available} images on each side")
+    kernel = {"degree": degree, "gamma": gamma, "coef": coef}
+    real_np, fake_np = real.double().numpy(), fake.double().numpy()
     scores = []
     for _ in range(subsets):
-        r = real[torch.randperm(len(real), generator=generator)[:subset_size]]
-        f = fake[torch.randperm(len(fake), generator=generator)[:subset_size]]
-        scores.append(poly_mmd(r, f, degree, gamma, coef))
-    return torch.stack(scores)
+        r = real_np[torch.randperm(len(real), generator=generator)[:subset_size].numpy()]
+        f = fake_np[torch.randperm(len(fake), generator=generator)[:subset_size].numpy()]
+        scores.append(PairedMMDSubsets(r, f, **kernel).distance(np.arange(len(r)))[0])
+    return torch.tensor(scores, dtype=torch.float64)
 
 
 class KID(InceptionMetric):

@@ -13,7 +13,7 @@ from typing import Any
 
 from flipnet_bench.io import atomic_open, list_images, read_image, stem_key, to_tensor, to_uint8, write_image
 from flipnet_bench.report.evaluate import resize_image
-from flipnet_bench.report.leaderboard import LABELS, Board, cell_text
+from flipnet_bench.report.leaderboard import LABELS, Board, cell_text, method_label
 
 _TEMPLATE = Path(__file__).with_name("leaderboard_template.html")
 
@@ -52,7 +52,7 @@ def page_data(board: Board, per_image: dict[str, Any], thumbs: dict[str, Any], b
                 "best": cell.best,
                 "text": cell_text(cell, False),
             }
-        rows.append({"set": s, "method": m, "values": values})
+        rows.append({"set": s, "method": m, "label": method_label(board, m), "values": values})
 
     def rel(path: str) -> str:
         return Path(path).resolve().relative_to(base.resolve()).as_posix()

@@ -33,6 +33,7 @@ LABELS = {
     "deg_arcface": "Deg.",
     "lmd": "LMD",
     "fd_niqe": "FD-NIQE",
+    "fd_deg": "FD-deg",
 }
 
 
@@ -298,8 +299,9 @@ def to_csv(board: Board) -> str:
     return buf.getvalue()
 
 
-def write_leaderboard(board: Board, markdown_path: Path, csv_path: Path) -> None:
+def write_leaderboard(board: Board, markdown_path: Path, csv_path: Path, extra_markdown: str = "") -> None:
+    """The table (+ ``extra_markdown`` sections appended, e.g. the training-data contrasts) and its CSV."""
     with atomic_open(markdown_path, "w", encoding="utf-8") as handle:
-        handle.write(to_markdown(board))
+        handle.write(to_markdown(board) + extra_markdown)
     with atomic_open(csv_path, "w", encoding="utf-8", newline="") as handle:
         handle.write(to_csv(board))

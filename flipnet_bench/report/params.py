@@ -35,18 +35,27 @@ class EvaluateParams:
 
 _REALISM_ROOT = "data/default/realism"
 _REALISM_SETS = ("lfw-test", "webphoto-test", "wider-test", "celebchild-test", "celeba-real")
+#: The study's distances (``SPACE_OF`` in report/realism.py; listed here so params load without torch).
+_REALISM_DISTANCES = ("fd_deg", "fd_niqe", "fid", "kid")
+#: Degradation models the study can synthesize (``MODELS`` in report/realism_study.py); ``flipnet`` is the
+#: degradation mode applied at native scale in model-resolution tiles.
+REALISM_MODELS = ("classic", "realesrgan", "flipnet")
 
 
 @dataclass(frozen=True)
 class RealismParams:
     """Degradation realism at native pixel scale (docs/realism.md): floors and models synthesized from the
     clean ``hq`` folder vs each ``real`` folder, with split-half ceilings. The defaults are the bundled
-    native-pixel crops; the full-size run points ``hq``/``real`` at 512² folders."""
+    native-pixel crops; the full-size run points ``hq``/``real`` at 512² folders. The first of ``metrics``
+    decides whether a real set discriminates (``fd_deg``: the only distance that did on all bundled sets)."""
 
-    metrics: list[str] = field(default_factory=lambda: ["fd_niqe", "fid", "kid"])
+    metrics: list[str] = field(default_factory=lambda: list(_REALISM_DISTANCES))
     hq: str = f"{_REALISM_ROOT}/hq"
     real: dict[str, str] = field(default_factory=lambda: {s: f"{_REALISM_ROOT}/{s}" for s in _REALISM_SETS})
     models: list[str] = field(default_factory=lambda: ["classic", "realesrgan"])
+    #: The ``flipnet`` row's checkpoint, named explicitly (the joint model is flipnet.base); needed when
+    #: ``models`` has flipnet — then also add it and the FLIPNET code to the stage's dvc.yaml deps.
+    flipnet_checkpoint: str | None = None
     pixel_scale: float | None = 1.0  # face scale of ``hq`` relative to 512² (None: from the image size)
     eval_size: int | None = None  # None: native pixels
     max_images: int = 64
@@ -54,12 +63,19 @@ class RealismParams:
 
     def __post_init__(self) -> None:
         check_range("realism.max_images", self.max_images, 6, 10_000_000)
-        unknown = sorted(set(self.metrics) - {"fd_niqe", "fid", "kid"})
+        unknown = sorted(set(self.metrics) - set(_REALISM_DISTANCES))
         if unknown or not self.metrics:
-            raise ParamsError(f"realism.metrics = {self.metrics}: choose from fd_niqe, fid, kid")
-        bad_models = sorted(set(self.models) - {"classic", "realesrgan"})
+            choices = ", ".join(_REALISM_DISTANCES)
+            raise ParamsError(f"realism.metrics = {self.metrics}: choose from {choices}")
+        bad_models = sorted(set(self.models) - set(REALISM_MODELS))
         if bad_models:
-            raise ParamsError(f"realism.models: {bad_models} unknown; choose from classic, realesrgan")
+            choices = ", ".join(REALISM_MODELS)
+            raise ParamsError(f"realism.models: {bad_models} unknown; choose from {choices}")
+        if "flipnet" in self.models and not self.flipnet_checkpoint:
+            raise ParamsError(
+                "realism.models has flipnet: set realism.flipnet_checkpoint to the FLIPNET checkpoint it "
+                "degrades with (the joint model: the path of flipnet.base, e.g. checkpoints/flipnet-tiny)"
+            )
         if not self.real:
             raise ParamsError("realism.real must name at least one real LQ folder")
         if self.pixel_scale is not None:
@@ -77,6 +93,10 @@ class LeaderboardParams:
     )
     thumbnails: int = 4
     thumb_size: int = 96
+    #: Training-data contrasts shown under the table: "+O/F" method -> its "+O" twin (paired differences).
+    contrasts: dict[str, str] = field(
+        default_factory=lambda: {"flipnet": "flipnet_o", "restorer_of": "restorer_o"}
+    )
 
     def __post_init__(self) -> None:
         check_range("leaderboard.thumbnails", self.thumbnails, 0, 64)

@@ -1,11 +1,16 @@
-"""Feature sets at the evaluation size (their Fréchet distances: :mod:`flipnet_bench.metrics.frechet`).
+"""Feature spaces of the realism study and the ``reference`` stage, and feature sets at the evaluation size.
 
-Used by the ``reference`` stage (FID statistics of the HQ split) and, for its file selection, by the
-degradation-realism study (:mod:`flipnet_bench.report.realism_study`, which works at native pixel scale).
+A feature space turns a batch (N×3×H×W in [0, 1]) into N×D features; distances between sets are computed in
+one (:data:`SPACE_OF`; the formulas: :mod:`flipnet_bench.metrics.frechet`, :mod:`flipnet_bench.metrics.kid`).
+Adding a space is registering one builder in :data:`FEATURE_SPACES`. The ``reference`` stage uses
+:func:`set_features` (FID statistics of the HQ split); the degradation-realism study
+(:mod:`flipnet_bench.report.realism_study`, at native pixel scale) uses the spaces and the file selection.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,27 +20,72 @@ from tqdm import tqdm
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, read_image, to_tensor, to_uint8
 from flipnet_bench.io.names import safe_name
+from flipnet_bench.registry import Registry
 from flipnet_bench.report.evaluate import resize_image
 
-SUPPORTED = ("fd_niqe", "fid")
+FeatureFn = Callable[[torch.Tensor], torch.Tensor]
 
 
-def feature_extractors(metrics: list[str]) -> dict[str, object]:
-    """Batch → features for each of ``fd_niqe`` (NIQE's 36-d statistics) and ``fid`` (Inception pool)."""
-    unknown = sorted(set(metrics) - set(SUPPORTED))
+@dataclass(frozen=True)
+class FeatureSpace:
+    """A feature space: its width and a builder of the batch → features function (built on first use, since
+    building may load network weights)."""
+
+    dim: int
+    build: Callable[[], FeatureFn]
+
+
+FEATURE_SPACES: Registry[FeatureSpace] = Registry("realism feature space")
+
+
+def feature_space(name: str, dim: int) -> Callable[[Callable[[], FeatureFn]], Callable[[], FeatureFn]]:
+    """Decorator: register the builder below as feature space ``name`` of width ``dim``."""
+
+    def add(build: Callable[[], FeatureFn]) -> Callable[[], FeatureFn]:
+        FEATURE_SPACES.register(name, FeatureSpace(dim, build))
+        return build
+
+    return add
+
+
+@feature_space("inception", dim=2048)
+def inception_features() -> FeatureFn:
+    """The FID Inception pool features (the network's own 299² resize)."""
+    from flipnet_bench.metrics.inception import load_fid_inception
+
+    model = load_fid_inception()
+    return lambda x: model(x, dims=(2048,))[2048]
+
+
+@feature_space("niqe", dim=36)
+def niqe_features() -> FeatureFn:
+    """NIQE's natural-scene statistics (weight-free; responds to blur, noise and blocking)."""
+    from flipnet_bench.metrics.niqe import niqe_features as features
+
+    return features
+
+
+@feature_space("deg", dim=5)
+def deg_features() -> FeatureFn:
+    """Sharpness, noise and blocking (weight-free; defined to respond to degradation, not content)."""
+    from flipnet_bench.report.degradation_features import degradation_features
+
+    return degradation_features
+
+
+#: distance → the feature space it is computed in
+SPACE_OF = {"fd_deg": "deg", "fd_niqe": "niqe", "fid": "inception", "kid": "inception"}
+
+
+def feature_extractors(metrics: list[str]) -> dict[str, FeatureFn]:
+    """Batch → features for each distance of ``metrics`` (each space built once, shared by its distances)."""
+    unknown = sorted(set(metrics) - set(SPACE_OF))
     if unknown:
-        raise BenchError(f"realism.metrics: {unknown} not supported; choose from {list(SUPPORTED)}")
-    out: dict[str, object] = {}
-    if "fid" in metrics:
-        from flipnet_bench.metrics.inception import load_fid_inception
-
-        model = load_fid_inception()
-        out["fid"] = lambda x: model(x, dims=(2048,))[2048]
-    if "fd_niqe" in metrics:
-        from flipnet_bench.metrics.niqe import niqe_features
-
-        out["fd_niqe"] = niqe_features
-    return out
+        raise BenchError(f"realism.metrics: {unknown} not supported; choose from {sorted(SPACE_OF)}")
+    built = {
+        space: FEATURE_SPACES.get(space).build() for space in dict.fromkeys(SPACE_OF[m] for m in metrics)
+    }
+    return {m: built[SPACE_OF[m]] for m in metrics}
 
 
 def select_files(folder: Path, max_images: int, seed: int) -> list[Path]:

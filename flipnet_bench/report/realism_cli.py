@@ -8,12 +8,13 @@ from pathlib import Path
 
 def parse_named_dirs(values: list[str] | None, flag: str) -> dict[str, Path]:
     """``NAME=DIR`` arguments → {name: folder}; a malformed, duplicate or missing entry is a BenchError."""
+    from flipnet_bench.config import split_assignment
     from flipnet_bench.errors import BenchError
 
     out: dict[str, Path] = {}
     for value in values or []:
-        name, sep, folder = value.partition("=")
-        if not sep or not name.strip() or not folder.strip():
+        name, folder = split_assignment(value, flag, "NAME=DIR", "mine=out/my_lq")
+        if not folder.strip():
             raise BenchError(f"{flag} {value!r}: expected NAME=DIR, e.g. {flag} mine=out/my_lq")
         if name in out:
             raise BenchError(f"{flag} {name!r} given twice; each set needs its own name")
@@ -38,6 +39,7 @@ def cmd_realism(args: argparse.Namespace) -> int:
         pixel_scale=None if args.pixel_scale <= 0 else args.pixel_scale,
         eval_size=None if args.eval_size <= 0 else args.eval_size,
         models=tuple(args.models),
+        flipnet_checkpoint=args.flipnet_checkpoint,
     )
     result = run_study(
         parse_named_dirs(args.real, "--real"), parse_named_dirs(args.synth, "--synth"), args.hq, settings
@@ -64,11 +66,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--synth", action="append", metavar="NAME=DIR", help="a synthesized LQ set (repeatable)")
     p.add_argument("--hq", type=Path, default=None, help="clean HQ at the real sets' scale (floors, models)")
     p.add_argument("--out", type=Path, required=True, help="JSON file for the full result")
+    from flipnet_bench.report.params import REALISM_MODELS, RealismParams
+
+    distances = RealismParams().metrics  # the default runs every distance
     p.add_argument(
-        "--metrics", nargs="+", default=["fd_niqe", "fid", "kid"], choices=["fd_niqe", "fid", "kid"]
+        "--metrics", nargs="+", default=distances, choices=distances, help="the first decides the verdict"
     )
+    p.add_argument("--models", nargs="*", default=RealismParams().models, choices=REALISM_MODELS)
+    from flipnet_bench.models.flipnet.params import FlipnetParams
+
     p.add_argument(
-        "--models", nargs="*", default=["classic", "realesrgan"], choices=["classic", "realesrgan"]
+        "--flipnet-checkpoint",
+        default=FlipnetParams().base,
+        help="checkpoint of the flipnet row (tiled at native scale; default: the joint model %(default)s)",
     )
     p.add_argument("--max-images", type=int, default=64, help="per set (seeded subset beyond)")
     p.add_argument("--seed", type=int, default=0)

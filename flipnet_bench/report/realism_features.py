@@ -1,8 +1,10 @@
 """Images and features of the realism study, at the images' own pixel scale.
 
-Feature spaces (defined in docs/realism.md): ``niqe`` — NIQE's 36 natural-scene statistics (mean over 96-px
-blocks at two scales; weight-free, responds to blur, noise and blocking) for ``fd_niqe``; ``inception`` — the
-2048-d FID Inception pool features (the network's own 299² resize) for ``fid`` and ``kid``.
+Feature spaces (defined in docs/realism.md; registered in ``report.realism.FEATURE_SPACES``): ``niqe`` —
+NIQE's 36 natural-scene statistics (mean over 96-px blocks at two scales; weight-free, responds to blur,
+noise and blocking) for ``fd_niqe``; ``inception`` — the 2048-d FID Inception pool features (the network's
+own 299² resize) for ``fid`` and ``kid``; ``deg`` — five sharpness, noise and blocking features
+(:mod:`flipnet_bench.report.degradation_features`) for ``fd_deg``.
 """
 
 from __future__ import annotations
@@ -14,15 +16,12 @@ import numpy as np
 import torch
 
 from flipnet_bench.errors import BenchError
-
-#: distance → the feature space it is computed in
-SPACE_OF = {"fd_niqe": "niqe", "fid": "inception", "kid": "inception"}
+from flipnet_bench.report.realism import FEATURE_SPACES, select_files
 
 
 def load_images(folder: Path, max_images: int, seed: int) -> list[np.ndarray]:
     """uint8 RGB images of ``folder`` (all, or the same seeded subset of ``max_images`` as the old study)."""
     from flipnet_bench.io import read_image
-    from flipnet_bench.report.realism import select_files
 
     if not Path(folder).is_dir():
         raise BenchError(f"realism: {folder} is not a folder of images")
@@ -44,12 +43,9 @@ def extract(
     from flipnet_bench.io import to_tensor, to_uint8
     from flipnet_bench.metrics.functional.niqe import NIQESizeError
     from flipnet_bench.report.evaluate import resize_image
-    from flipnet_bench.report.realism import feature_extractors
 
-    metric_of = {"niqe": "fd_niqe", "inception": "fid"}
-    found = feature_extractors([metric_of[s] for s in spaces])
-    fns: dict[str, Any] = {s: found[metric_of[s]] for s in spaces}
-    out = {s: np.zeros((len(images), 2048 if s == "inception" else 36)) for s in spaces}
+    fns: dict[str, Any] = {s: FEATURE_SPACES.get(s).build() for s in spaces}
+    out = {s: np.zeros((len(images), FEATURE_SPACES.get(s).dim)) for s in spaces}
     for idx in _by_size(images).values():
         for start in range(0, len(idx), batch_size):
             part = idx[start : start + batch_size]

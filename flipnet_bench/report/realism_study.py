@@ -10,7 +10,10 @@ Every table carries its own yardsticks, computed exactly like the models' rows:
   that number of images.
 
 The study *discriminates* on a real set only when the clean floor's interval lies entirely above the
-split-half interval; otherwise it cannot rank degradation models there and says so loudly.
+split-half interval; otherwise it cannot rank degradation models there and says so loudly. The first distance
+of ``metrics`` decides that verdict (default ``fd_deg``, the degradation space, the only one that separated
+clean faces from every bundled real set at n = 12); the others are reported beside it, their own
+non-discrimination as notes.
 
 Per real set every distance uses the same estimator at the same size ``m`` (half the real set, capped by the
 smallest candidate set): a fixed half ``A`` of the real set against ``m`` images of the candidate (the other
@@ -30,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from flipnet_bench.errors import BenchError
-from flipnet_bench.report.realism_features import SPACE_OF, extract, load_images, synthesize
+from flipnet_bench.report.realism import SPACE_OF
+from flipnet_bench.report.realism_features import extract, load_images, synthesize
 
 #: Rows made from the clean HQ: name → (model, constructor kwargs); None = the HQ itself.
 _NO_COLOUR = {"color_jitter_prob": 0.0, "color_jitter_pt_prob": 0.0, "gray_prob": 0.0}
@@ -45,6 +49,9 @@ FLOORS: dict[str, tuple[str, dict[str, Any]] | None] = {
 MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "classic": ("classic", {"preset": "gfpgan"}),
     "realesrgan": ("realesrgan", {}),
+    # model-resolution tiles at the native pixel scale it learned from, cross-faded over a quarter tile (16 px
+    # of 64): without the overlap the tile seams were visible and read as 8-px-grid blocking (docs/realism.md)
+    "flipnet": ("flipnet", {"tiled": True, "tile_overlap": 0.25}),
 }
 
 
@@ -52,13 +59,26 @@ MODELS: dict[str, tuple[str, dict[str, Any]]] = {
 class StudySettings:
     """How the study reads and measures (the pipeline fills it from params.yaml ``realism``)."""
 
-    metrics: tuple[str, ...] = ("fd_niqe", "fid", "kid")
+    metrics: tuple[str, ...] = ("fd_deg", "fd_niqe", "fid", "kid")  # the first gives the verdict
     max_images: int = 64  # per set, a seeded subset beyond this
     seed: int = 0
     pixel_scale: float | None = 1.0  # of the clean HQ, for the degradations (None: from the image size)
     eval_size: int | None = None  # None: native pixels; a size resizes every image first (the old way)
-    models: tuple[str, ...] = tuple(MODELS)
+    models: tuple[str, ...] = ("classic", "realesrgan")
     jackknife_groups: int = 100
+    flipnet_checkpoint: str | None = None  # the ``flipnet`` row's checkpoint (required for that row)
+
+    def recipe(self, model: str) -> tuple[str, dict[str, Any]]:
+        """(registered model, constructor kwargs) of a model row; FLIPNET's names its checkpoint."""
+        name, kwargs = MODELS[model]
+        if name == "flipnet":
+            if not self.flipnet_checkpoint:
+                raise BenchError(
+                    "realism: the flipnet row needs its checkpoint: set realism.flipnet_checkpoint "
+                    "(e.g. the joint model of flipnet.base) or --flipnet-checkpoint"
+                )
+            kwargs = {**kwargs, "checkpoint": self.flipnet_checkpoint}
+        return name, kwargs
 
 
 def _perm(n: int, seed: int, name: str) -> np.ndarray:
@@ -121,6 +141,7 @@ def _column(
         if clean is not None and clean["ci"] is not None and split["ci"] is not None:
             verdict = bool(clean["ci"][0] > split["ci"][1])
         out["discriminates"][metric] = verdict
+    out["verdict"] = out["discriminates"][settings.metrics[0]]
     return out
 
 
@@ -153,7 +174,7 @@ def run_study(
 
     if hq is not None:
         clean = load_images(hq, settings.max_images, settings.seed)
-        recipes = {**FLOORS, **{k: MODELS[k] for k in settings.models}}
+        recipes = {**FLOORS, **{k: settings.recipe(k) for k in settings.models}}
         for name, recipe in recipes.items():
             images = (
                 clean if recipe is None else synthesize(clean, *recipe, settings.seed, settings.pixel_scale)
@@ -163,20 +184,23 @@ def run_study(
         if name in rows:
             raise BenchError(f"realism: synthesized set name {name!r} is taken by a built-in row; rename it")
         rows[name] = measure(name, load_images(folder, settings.max_images, settings.seed))
-    columns, warnings = {}, []
+    columns, warnings, notes = {}, [], []
     for name, folder in real.items():
         feats = measure(f"real:{name}", load_images(folder, settings.max_images, settings.seed))
         columns[name] = _column(name, feats, rows, settings)
         for metric, verdict in columns[name]["discriminates"].items():
             if verdict is False:
-                warnings.append(
+                (warnings if metric == settings.metrics[0] else notes).append(
                     f"{name} / {metric}: the clean-HQ floor is not clearly farther than the split-half "
                     "distance; this column cannot rank degradation models"
+                    + ("" if metric == settings.metrics[0] else f" by {metric}")
                 )
     if hq is None:
         warnings.append("no clean HQ given (--hq): floors missing, discrimination not assessed")
     for line in warnings:
         print(f"WARNING: realism study: {line}", file=sys.stderr)
+    for line in notes:
+        print(f"note: realism study: {line}", file=sys.stderr)
     return {
         "settings": {**settings.__dict__, "metrics": list(settings.metrics), "models": list(settings.models)},
         "inputs": {
@@ -187,7 +211,9 @@ def run_study(
         "n": counts,
         "order": {"rows": list(rows), "real": list(real)},  # the JSON writer sorts keys; tables use this
         "columns": columns,
+        "verdict": settings.metrics[0],  # the distance whose discrimination is each column's "verdict"
         "warnings": warnings,
+        "notes": notes,
     }
 
 
@@ -221,7 +247,10 @@ def markdown_table(result: dict[str, Any], metric: str) -> str:
     verdicts = {True: "yes", False: "**NO**", None: "n/a"}
     rows = order.get("rows") or list(next(iter(columns.values()))["rows"])
     lines = [
-        line(metric, [f"{c} (n={col['n']}, m={col['m']})" for c, col in columns.items()]),
+        line(
+            metric + (" (verdict)" if metric == result.get("verdict") else ""),
+            [f"{c} (n={col['n']}, m={col['m']})" for c, col in columns.items()],
+        ),
         "|---|" + "---|" * len(columns),
         *(line(row, [cell(col["rows"][row].get(metric)) for col in columns.values()]) for row in rows),
         line("split-half (ceiling)", [cell(col["split_half"][metric]) for col in columns.values()]),

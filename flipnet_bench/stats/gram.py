@@ -3,9 +3,12 @@
 Jackknife intervals, paired permutation tests and the coverage study all evaluate the same estimator on
 many subsets of the same images. With ``G = Z S Zᵀ`` (``S`` the reference covariance) and ``L = Z Zᵀ``, the
 Fréchet distance of rows ``T`` to a fixed reference N(mu, S) needs only ``|T| × |T|`` blocks:
-``|mean_T - mu|² + tr(S_T) + tr(S) - 2 Σ sqrt eig(H G_TT H / (|T|-1))`` (``H`` centres), the formula of
-:class:`flipnet_bench.metrics.frechet.FrechetToReference` evaluated batch-wise. Against a second varying
-sample (FID vs the scored pairs' GT), ``tr sqrt(S_x S_y)`` is the nuclear norm of ``H X_T Y_Tᵀ H / (|T|-1)``.
+``|mean_T - mu|² + tr(S_T) + tr(S) - 2 Σ sqrt eig(H G_TT H / (|T|-1))`` (``H`` centres). Against a second
+varying sample (FID vs the scored pairs' GT), ``tr sqrt(S_x S_y)`` is the nuclear norm of
+``H X_T Y_Tᵀ H / (|T|-1)``. These are the project's one sample-based Fréchet and KID code: the metrics'
+values are the same classes on the full set (:class:`flipnet_bench.metrics.frechet.FrechetToReference` for
+``n ≤ D``, :func:`flipnet_bench.metrics.kid.kid_subsets` per subset pair); only the statistics-based
+``frechet_distance`` (``sqrtm``, for stored reference statistics) is separate.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``flipnet-bench train prior|embedding|flipnet``: the FLIPNET training stages.
+"""``flipnet-bench train prior|embedding|flipnet|restoration``: the FLIPNET training stages.
 
 Each command resumes from its ``--out`` folder when re-run, and runs unchanged under ``accelerate launch``
 (``accelerate launch -m flipnet_bench.cli train ...``).
@@ -19,6 +19,7 @@ OWNED = {
     "prior": (*_LOOP_FILES, "model.safetensors", "config.json"),
     "embedding": ("stage1", "stage2", "embedding.safetensors", "embedding.json", "params.json"),
     "flipnet": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json"),
+    "restoration": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json", "restoration.json"),
 }
 
 
@@ -85,6 +86,22 @@ def _flipnet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _restoration(args: argparse.Namespace) -> int:
+    from flipnet_bench.config import load_section
+    from flipnet_bench.train.flipnet import train_restoration_folder
+
+    params = load_section("flipnet", args.params)
+    base = args.base if args.base is not None else Path(params.base)
+    settings = {"flipnet": params, "base": str(base), "pairs": [str(p) for p in args.pairs],
+                "pair_fraction": args.pair_fraction}  # fmt: skip
+    _claim(args, "restoration", settings, [base, args.hq, *args.pairs])
+    out = train_restoration_folder(
+        base, args.hq, args.out, params, tuple(map(str, args.pairs)), args.pair_fraction
+    )
+    print(f"FLIPNET restoration checkpoint written to {out}")
+    return 0
+
+
 _OVERWRITE = "replace a folder made with other settings (or not by flipnet-bench): only the trainer's files"
 
 
@@ -138,3 +155,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     f.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
     f.set_defaults(func=_flipnet)
+
+    r = stages.add_parser(
+        "restoration",
+        help='train the restoration mode further from a joint checkpoint: "+O" or, with --pairs, "+O/F"',
+    )
+    r.add_argument("--base", type=Path, default=None, help="joint FLIPNET checkpoint (default: flipnet.base)")
+    r.add_argument("--hq", required=True, type=Path, help="HQ faces (classic pairs degraded online)")
+    r.add_argument("--pairs", nargs="*", type=Path, default=[], help="synthesized pair folders (lq/ + hq/)")
+    r.add_argument("--pair-fraction", type=float, default=0.0, help="probability a step uses --pairs")
+    r.add_argument("--out", required=True, type=Path)
+    r.add_argument("--params", type=Path, default=Path("params.yaml"))
+    r.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
+    r.set_defaults(func=_restoration)

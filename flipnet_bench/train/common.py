@@ -176,6 +176,18 @@ def _average_gradients(accelerator, params: dict[str, nn.Parameter]) -> None:
         p.grad = accelerator.reduce(grad.contiguous(), reduction="mean")
 
 
+def _seed_global_rngs(seed: int) -> None:
+    """Seed Python's and NumPy's global generators from the run's seed. Training draws nothing from them, but
+    accelerate's ``save_state`` pickles both states into ``state/``, a content-hashed pipeline output: left
+    unseeded they differ per process, and every checkpoint fingerprint downstream with them."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+
+
 def run_loop(
     cfg: LoopConfig,
     model: nn.Module,
@@ -187,6 +199,7 @@ def run_loop(
     from accelerate import Accelerator
     from safetensors.torch import load_file
 
+    _seed_global_rngs(cfg.seed)
     accelerator = Accelerator()
     out = Path(cfg.out)
     state_dir, tmp_dir = out / STATE_DIR, out / (STATE_DIR + ".tmp")

@@ -127,7 +127,7 @@ def train_embedding_folder(
 ) -> Path:
     """Train (or resume) the embedding into ``out`` and record its settings beside it; returns the weights.
 
-    The one entry point of the command line and the ``train-embedding`` stage."""
+    The entry point of `flipnet-bench train embedding` (the embedding inside the shipped ``flipnet.base``)."""
     from flipnet_bench.io import write_json
 
     out = Path(out)

@@ -9,19 +9,31 @@ Each step picks a mode from its step generator:
 - degradation, real LQ faces (the rest): unpaired real-world LQ faces have no clean partner, so they train
   an LQ-stream ε-loss only (degradation-mode token, no condition stream): the LoRA learns what real LQ faces
   look like in degradation mode.
+
+Then, in the paper's order, the restoration mode is trained further on the pairs the degradation mode
+synthesized (:func:`train_restoration_folder`: "+O" online classic pairs only, "+O/F" mixed with the
+FLIPNET pairs).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from flipnet_bench.config import to_dict
+from flipnet_bench.config import check_range, to_dict
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, pair_by_stem, read_image, to_tensor, write_json
-from flipnet_bench.models.flipnet.checkpoint import build_flipnet, save_flipnet
+from flipnet_bench.models.flipnet.checkpoint import (
+    FLIPNET_CONFIG,
+    FLIPNET_WEIGHTS,
+    build_flipnet,
+    file_sha256,
+    load_flipnet,
+    save_flipnet,
+)
 from flipnet_bench.models.flipnet.embedding import DEGRADE, RESTORE
 from flipnet_bench.models.flipnet.model import Flipnet
 from flipnet_bench.models.flipnet.params import FlipnetParams
@@ -165,8 +177,8 @@ def train_flipnet_folder(
 ) -> Path:
     """Check the inputs, train (or resume) FLIPNET into ``out`` and record its settings beside it.
 
-    The one entry point of the command line and the ``train-flipnet`` stage; ``prior_dir`` defaults to
-    ``params.prior_path``."""
+    The entry point of `flipnet-bench train flipnet`, which made the shipped joint model ``flipnet.base``;
+    ``prior_dir`` defaults to ``params.prior_path``."""
     for folder in [hq_dir, *real_lq]:
         list_images(folder, recursive=True)  # fail early with a clear message
     out = Path(out)
@@ -175,4 +187,80 @@ def train_flipnet_folder(
     train_flipnet(prior, Path(embedding_dir), Path(hq_dir), real, [Path(p) for p in real_lq], out, params,
                   time_limit=time_limit, records=records)  # fmt: skip
     write_json(out / "params.json", to_dict(params))
+    return out
+
+
+def train_restoration_folder(
+    base: Path,
+    hq_dir: Path,
+    out: Path,
+    params: FlipnetParams,
+    pair_dirs: tuple[str, ...] = (),
+    pair_fraction: float = 0.0,
+    records: Path | None = None,
+) -> Path:
+    """Continue the trained FLIPNET ``base`` in restoration mode for ``params.restoration.steps`` steps
+    (fresh optimizer, the base's weights as the start): classic pairs made online ("+O") and, with
+    probability ``pair_fraction`` per step, stored synthesized pairs from ``pair_dirs`` ("+O/F"). Every step
+    draws the same random numbers whatever the pairs, so "+O" and "+O/F" differ in training data only.
+
+    Writes the checkpoint and ``restoration.json`` (the base's weights hash, the pairs) into ``out``; the one
+    entry point of `flipnet-bench train restoration` and the ``train-flipnet-*`` stages."""
+    from flipnet_bench.train.restorer import load_pair_folders
+
+    base, out = Path(base), Path(out)
+    check_range("pair_fraction", pair_fraction, 0.0, 1.0)
+    if not (base / FLIPNET_WEIGHTS).is_file():
+        raise BenchError(f"{base}: no FLIPNET checkpoint to start from ({FLIPNET_WEIGHTS}); see flipnet.base")
+    list_images(hq_dir, recursive=True)
+    torch.manual_seed(params.seed)
+    info = json.loads((base / FLIPNET_CONFIG).read_text(encoding="utf-8"))
+    model = load_flipnet(base)
+    res = model.prior.config.resolution
+    hq = load_faces(Path(hq_dir), DATA_RESOLUTION, desc="HQ faces")
+    lq_pairs, hq_pairs, _ = load_pair_folders(tuple(pair_dirs))
+    # LQ and HQ side by side on the channel axis: one index and one mirror draw per pair
+    stored = torch.cat([lq_pairs, hq_pairs], 1).to(hq.device) if len(lq_pairs) else None
+    if pair_fraction > 0 and stored is None:
+        raise BenchError(f"{list(pair_dirs)}: no stored pairs to mix in at pair_fraction {pair_fraction}")
+    degrader = OnlineDegrader(params.train_preset, params.seed)
+    perceptual = perceptual_fn(params.perceptual, training_device())
+    n = params.batch_size
+
+    def step_fn(m: Flipnet, step: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
+        use_stored = float(torch.rand(1, generator=gen)) < pair_fraction
+        if use_stored and stored is not None:
+            both = sample_batch(stored, n, gen)
+            lq, h = resize_square(both[:, :3], res), resize_square(both[:, 3:], res)
+        else:
+            h = sample_batch(hq, n, gen)
+            lq, h = resize_square(degrader(h, step), res), resize_square(h, res)
+        return m.losses(h, lq, RESTORE, gen, params.lambda_mse, params.lambda_perceptual, perceptual)
+
+    loop = LoopConfig(
+        out=out,
+        steps=params.restoration.steps,
+        lr=params.lr,
+        seed=params.seed,
+        warmup=params.warmup,
+        save_every=params.save_every,
+        desc="flipnet restoration",
+        times=None if records is None else Path(records) / TIME_FILE,
+    )
+    result = run_loop(loop, model, step_fn)
+    if not result.finished:
+        raise BenchError("FLIPNET restoration training stopped early; re-run the same command to resume")
+    base_steps = int(info.get("trained_steps") or 0)
+    save_flipnet(model, params, info["prior_path"], out, trained_steps=base_steps + result.step)
+    write_json(out / "params.json", to_dict(params))
+    write_json(
+        out / "restoration.json",
+        {
+            "base": str(base),
+            "base_sha256": file_sha256(base / FLIPNET_WEIGHTS),
+            "steps": params.restoration.steps,
+            "pairs": [Path(p).name for p in pair_dirs],
+            "pair_fraction": pair_fraction,
+        },
+    )
     return out

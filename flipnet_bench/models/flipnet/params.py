@@ -7,6 +7,7 @@ from typing import Literal
 
 from flipnet_bench.config import ParamsError, check_range
 from flipnet_bench.degrade.defaults import DEFAULT_PRESET
+from flipnet_bench.train.restorer_config import RestorerVariant
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,31 @@ class EmbeddingParams:
             raise ParamsError(f"flipnet.embedding.resolution = {self.resolution} must be a multiple of 16")
 
 
+def _restoration_variants() -> dict[str, RestorerVariant]:
+    return {"flipnet_o": RestorerVariant(), "flipnet": RestorerVariant(["flipnet"], 0.5)}
+
+
+@dataclass(frozen=True)
+class RestorationParams:
+    """The restoration mode trained on synthesized pairs, after the joint model (``flipnet.base``) has
+    synthesized them: the paper's "+O" (classic pairs made online) against "+O/F" (online pairs mixed with
+    FLIPNET-synthesized ones, with probability ``pair_fraction`` per step). Both variants start from the same
+    base and train the same number of steps, so they differ in training data only; the variant's key is its
+    method name."""
+
+    steps: int = 150
+    variants: dict[str, RestorerVariant] = field(default_factory=_restoration_variants)
+
+    def __post_init__(self) -> None:
+        check_range("flipnet.restoration.steps", self.steps, 1, 10_000_000)
+
+    def variant(self, name: str) -> RestorerVariant:
+        if name not in self.variants:
+            known = sorted(self.variants)
+            raise ParamsError(f"params.yaml flipnet.restoration.variants has no {name!r} (known: {known})")
+        return self.variants[name]
+
+
 @dataclass(frozen=True)
 class FlipnetParams:
     """Joint FLIPNET training and sampling settings."""
@@ -42,6 +68,9 @@ class FlipnetParams:
     prior_path: str = "checkpoints/prior-tiny"
     #: Default output of ``train flipnet`` = the checkpoint ``restore --method flipnet`` uses by default.
     checkpoint: str = "out/methods/flipnet"
+    #: The jointly trained model (both modes) the pipeline synthesizes pairs with and trains the restoration
+    #: variants from: shipped, made by `train embedding` + `train flipnet` (its recipe.md says how).
+    base: str = "checkpoints/flipnet-tiny"
     seed: int = 0
     steps: int = 300
     batch_size: int = 8
@@ -76,6 +105,7 @@ class FlipnetParams:
     #: identity similarity, slightly smoother; 1 = a single sample). Degradation mode always draws one sample.
     restore_samples: int = 1
     embedding: EmbeddingParams = field(default_factory=EmbeddingParams)
+    restoration: RestorationParams = field(default_factory=RestorationParams)
 
     def __post_init__(self) -> None:
         check_range("flipnet.steps", self.steps, 0, 10_000_000)

@@ -92,7 +92,9 @@ def save_prior(
     sd = state_dict if state_dict is not None else prior.state_dict()
     tensors = {k: v.detach().cpu().contiguous() for k, v in sd.items() if not k.startswith("vae.")}
     with atomic_path(folder / WEIGHTS_NAME) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": "pt", "kind": "flipnet-prior"})
+        # One metadata key only: safetensors writes metadata in hash-map order, which changes per process, and
+        # the file's bytes must not (training outputs are content-hashed).
+        save_file(tensors, str(tmp), metadata={"kind": "flipnet-prior"})
     write_json(folder / CONFIG_NAME, prior.config.to_dict())
 
 

@@ -1,0 +1,66 @@
+"""The restoration mode trained further from a joint checkpoint on "+O" or "+O/F" pairs (the pipeline's
+train-flipnet-o / train-flipnet-of): the two variants differ in training data only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io import write_image
+from flipnet_bench.models.flipnet.checkpoint import save_flipnet
+from flipnet_bench.models.flipnet.configs import get_config
+from flipnet_bench.models.flipnet.embedding import FaceEmbedding
+from flipnet_bench.models.flipnet.model import Flipnet, FlipnetArch
+from flipnet_bench.models.flipnet.params import FlipnetParams, RestorationParams
+from flipnet_bench.models.flipnet.prior import DiffusionPrior, load_prior, save_prior
+from flipnet_bench.train.flipnet import train_restoration_folder
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, FlipnetParams]:
+    root = tmp_path_factory.mktemp("restoration")
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        write_image(root / "hq" / f"f{i}.png", rng.integers(0, 256, (24, 20, 3), dtype=np.uint8))
+        clean = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+        write_image(root / "pairs" / "hq" / f"p{i}.png", clean)
+        write_image(root / "pairs" / "lq" / f"p{i}_v0.png", (clean // 2).astype(np.uint8))
+    torch.manual_seed(0)
+    save_prior(DiffusionPrior(get_config("micro")), root / "prior")
+    params = FlipnetParams(config="micro", prior_path=str(root / "prior"), lora_rank=2, perceptual="none",
+                           batch_size=2, save_every=1, restoration=RestorationParams(steps=2))  # fmt: skip
+    model = Flipnet(load_prior(root / "prior"), FaceEmbedding(16, 8, 16), FlipnetArch(lora_rank=2))
+    save_flipnet(model, params, str(root / "prior"), root / "base", trained_steps=7)
+    return root / "base", root / "hq", root / "pairs", params
+
+
+def _weights(folder: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(folder / "flipnet.safetensors"))
+
+
+def test_variants_differ_in_training_data_only(setup, tmp_path: Path) -> None:
+    base, hq, pairs, params = setup
+    plain = train_restoration_folder(base, hq, tmp_path / "o", params)
+    unused = train_restoration_folder(base, hq, tmp_path / "o2", params, (str(pairs),), 0.0)
+    mixed = train_restoration_folder(base, hq, tmp_path / "of", params, (str(pairs),), 1.0)
+    a, b, c, start = _weights(plain), _weights(unused), _weights(mixed), _weights(base)
+    assert all(torch.equal(a[k], b[k]) for k in a)  # pairs at fraction 0: the same run
+    assert any(not torch.equal(a[k], c[k]) for k in a)  # other data, other weights
+    assert any(not torch.equal(a[k], start[k]) for k in a)  # and training moved them
+    info = json.loads((mixed / "restoration.json").read_text())
+    assert info["pairs"] == ["pairs"] and info["pair_fraction"] == 1.0 and info["steps"] == 2
+    assert json.loads((mixed / "flipnet.json").read_text())["trained_steps"] == 7 + 2
+
+
+def test_bad_inputs_are_clear_errors(setup, tmp_path: Path) -> None:
+    base, hq, _, params = setup
+    with pytest.raises(BenchError, match="no stored pairs"):
+        train_restoration_folder(base, hq, tmp_path / "x", params, (), 0.5)
+    with pytest.raises(BenchError, match="no FLIPNET checkpoint"):
+        train_restoration_folder(tmp_path / "missing", hq, tmp_path / "y", params)
