@@ -43,6 +43,21 @@ def test_contrast_marks_only_resolved_differences(tmp_path: Path) -> None:
     assert contrasts_csv(rows).splitlines()[1].startswith("s,m_of,m_o,psnr,")
 
 
+def test_identity_vs_input_is_not_contrasted_without_ground_truth(tmp_path: Path) -> None:
+    """On real-world sets ids_dlib compares the output with its own input: a gate, never a ranking."""
+    rng = np.random.default_rng(1)
+    for name, shift in (("m_o", 0.0), ("m_of", 0.05)):
+        _run(tmp_path / "real" / name, rng.normal(25, 1, 20), rng.uniform(0.2, 0.5, 20))
+        path = tmp_path / "real" / name / "scores.json"
+        result = json.loads(path.read_text())
+        result["run"] = {"has_gt": False}
+        result["metrics"]["ids_dlib"] = {"value": 0.9 + shift, "definition": {"higher_is_better": True}}
+        result["per_image"]["ids_dlib"] = {f"f{i}": 0.9 + shift for i in range(20)}
+        path.write_text(json.dumps(result))
+    rows = contrast_rows(tmp_path, ["real"], {"m_of": "m_o"}, ["psnr", "ids_dlib"])
+    assert {r["metric"] for r in rows} == {"psnr"}
+
+
 def test_contrast_missing_scores_is_an_error(tmp_path: Path) -> None:
     _run(tmp_path / "s" / "m_o", np.ones(4), np.ones(4))
     with pytest.raises(BenchError, match="m_of"):

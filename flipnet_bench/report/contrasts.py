@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.report.leaderboard import IDENTITY_METRICS
 from flipnet_bench.stats.compare import DISTRIBUTION_METRICS, Run, compare_runs
 
 
 def _comparable(metric: str, a: Run, b: Run) -> bool:
-    """Metrics the paired test covers: FID/KID (image features) and those with per-image values."""
+    """Metrics the paired test covers: FID/KID (image features) and those with per-image values — but not
+    identity-vs-input on sets without ground truth (a gate there, never a ranking, as in the table)."""
     if not (a.has_value(metric) and b.has_value(metric)):
+        return False
+    if metric in IDENTITY_METRICS and a.result.get("run", {}).get("has_gt") is False:
         return False
     return metric in DISTRIBUTION_METRICS or bool(a.per_image(metric) and b.per_image(metric))
 
