@@ -35,11 +35,14 @@ class EvaluateParams:
 
 _REALISM_ROOT = "data/default/realism"
 _REALISM_SETS = ("lfw-test", "webphoto-test", "wider-test", "celebchild-test", "celeba-real")
-#: The study's distances (``SPACE_OF`` in report/realism.py; listed here so params load without torch).
-_REALISM_DISTANCES = ("fd_deg", "fd_niqe", "fid", "kid")
+#: The study's distances (``SPACE_OF`` in report/realism.py; listed here so params load without torch); the
+#: first gives the verdict. Also the defaults of realism_study.StudySettings.
+REALISM_DISTANCES = ("fd_deg", "fd_niqe", "fid", "kid")
 #: Degradation models the study can synthesize (``MODELS`` in report/realism_study.py); ``flipnet`` is the
 #: degradation mode applied at native scale in model-resolution tiles.
 REALISM_MODELS = ("classic", "realesrgan", "flipnet")
+#: The rows synthesized by default (FLIPNET's is opt-in: ≈ 2 min more on the bundled crops).
+DEFAULT_REALISM_MODELS = ("classic", "realesrgan")
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,10 @@ class RealismParams:
     native-pixel crops; the full-size run points ``hq``/``real`` at 512² folders. The first of ``metrics``
     decides whether a real set discriminates (``fd_deg``: the only distance that did on all bundled sets)."""
 
-    metrics: list[str] = field(default_factory=lambda: list(_REALISM_DISTANCES))
+    metrics: list[str] = field(default_factory=lambda: list(REALISM_DISTANCES))
     hq: str = f"{_REALISM_ROOT}/hq"
     real: dict[str, str] = field(default_factory=lambda: {s: f"{_REALISM_ROOT}/{s}" for s in _REALISM_SETS})
-    models: list[str] = field(default_factory=lambda: ["classic", "realesrgan"])
+    models: list[str] = field(default_factory=lambda: list(DEFAULT_REALISM_MODELS))
     #: The ``flipnet`` row's checkpoint, named explicitly (the joint model is flipnet.base); needed when
     #: ``models`` has flipnet — then also add it and the FLIPNET code to the stage's dvc.yaml deps.
     flipnet_checkpoint: str | None = None
@@ -63,9 +66,9 @@ class RealismParams:
 
     def __post_init__(self) -> None:
         check_range("realism.max_images", self.max_images, 6, 10_000_000)
-        unknown = sorted(set(self.metrics) - set(_REALISM_DISTANCES))
+        unknown = sorted(set(self.metrics) - set(REALISM_DISTANCES))
         if unknown or not self.metrics:
-            choices = ", ".join(_REALISM_DISTANCES)
+            choices = ", ".join(REALISM_DISTANCES)
             raise ParamsError(f"realism.metrics = {self.metrics}: choose from {choices}")
         bad_models = sorted(set(self.models) - set(REALISM_MODELS))
         if bad_models:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.report.params import DEFAULT_REALISM_MODELS, REALISM_DISTANCES
 from flipnet_bench.report.realism import SPACE_OF
 from flipnet_bench.report.realism_features import extract, load_images, synthesize
 
@@ -59,12 +60,12 @@ MODELS: dict[str, tuple[str, dict[str, Any]]] = {
 class StudySettings:
     """How the study reads and measures (the pipeline fills it from params.yaml ``realism``)."""
 
-    metrics: tuple[str, ...] = ("fd_deg", "fd_niqe", "fid", "kid")  # the first gives the verdict
+    metrics: tuple[str, ...] = REALISM_DISTANCES  # the first gives the verdict
     max_images: int = 64  # per set, a seeded subset beyond this
     seed: int = 0
     pixel_scale: float | None = 1.0  # of the clean HQ, for the degradations (None: from the image size)
     eval_size: int | None = None  # None: native pixels; a size resizes every image first (the old way)
-    models: tuple[str, ...] = ("classic", "realesrgan")
+    models: tuple[str, ...] = DEFAULT_REALISM_MODELS
     jackknife_groups: int = 100
     flipnet_checkpoint: str | None = None  # the ``flipnet`` row's checkpoint (required for that row)
 
