@@ -45,6 +45,8 @@ def check_manifests(folders: list[Path]) -> None:
 def main(args: argparse.Namespace) -> None:
     pipe, data = pipeline_params(), load_section("data")
     synth, ev, params = load_section("synth"), load_section("evaluate"), load_section("realism")
+    # the flipnet row degrades with the joint model unless realism.flipnet_checkpoint names another
+    flipnet_checkpoint = params.flipnet_checkpoint or load_section("flipnet").base
     real = {name: Path(folder) for name, folder in params.real.items()}
     check_disjoint(real, pipe.flipnet_real_lq, data)
     check_manifests([Path(params.hq), *real.values()])
@@ -55,7 +57,7 @@ def main(args: argparse.Namespace) -> None:
         pixel_scale=params.pixel_scale,
         eval_size=params.eval_size,
         models=tuple(params.models),
-        flipnet_checkpoint=params.flipnet_checkpoint,
+        flipnet_checkpoint=flipnet_checkpoint,
     )
     native = run_study(real, hq=Path(params.hq), settings=settings)
     real_128 = {}

@@ -55,14 +55,23 @@ def test_the_sampler_feeds_the_condition_at_the_trained_noise_level(cond_noise: 
     seen: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     eps_pair = model.eps_pair
 
-    def spy(xt, xc, t, context, t_cond=None):
+    def spy(xt, xc, t, context, t_cond=None, record=False):
         seen.append((xc.clone(), t.clone(), t_cond.clone()))
-        return eps_pair(xt, xc, t, context, t_cond)
+        return eps_pair(xt, xc, t, context, t_cond, record)
 
     model.eps_pair = spy
+    replay = model.eps_target_replay
+    replayed: list[torch.Tensor] = []
+
+    def spy_replay(xt, t, context):
+        replayed.append(t.clone())
+        return replay(xt, t, context)
+
+    model.eps_target_replay = spy_replay
     cond = torch.rand(2, 3, 16, 16)
     flip_sample(model, cond, RESTORE, [item_generator(0, i) for i in range(2)], "ddim", 4)
-    assert len(seen) == 4
+    # a fixed condition (clean, low) runs through the UNet once; its features are replayed at later steps
+    assert (len(seen), len(replayed)) == ((4, 0) if cond_noise == "tied" else (1, 3))
     for xc, t, t_cond in seen:
         if cond_noise == "clean":
             assert torch.equal(t_cond, torch.zeros_like(t))
@@ -97,3 +106,18 @@ def test_clean_condition_has_no_condition_eps_loss():
 def test_bad_condition_noise_rejected():
     with pytest.raises(ValueError, match="cond_noise"):
         FlipnetArch(cond_noise="noisy")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cond_noise", ["clean", "low"])
+def test_replaying_the_condition_features_changes_no_output(cond_noise: str, monkeypatch):
+    """Sampling with the condition stream computed once equals sampling with it recomputed at every step."""
+    model = micro(cond_noise)
+    cond = torch.rand(3, 3, 16, 16)
+    fast = flip_sample(model, cond, RESTORE, [item_generator(2, i) for i in range(3)], "dpm", 5)
+    assert not model.streams.recorded  # the batch's activations are not kept after sampling
+    monkeypatch.setattr(Flipnet, "condition_is_fixed", property(lambda self: False))  # a paired pass per step
+    slow = flip_sample(model, cond, RESTORE, [item_generator(2, i) for i in range(3)], "dpm", 5)
+    torch.testing.assert_close(fast, slow, rtol=0, atol=1e-6)
+    assert (
+        fast - flip_sample(model, cond.flip(0), RESTORE, [item_generator(2, i) for i in range(3)], "dpm", 5)
+    ).abs().max() > 1e-3

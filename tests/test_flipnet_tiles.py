@@ -94,19 +94,19 @@ def test_realism_study_has_a_flipnet_row_naming_its_checkpoint(checkpoint: Path,
     result = run_study({"real": tmp_path / "real"}, hq=tmp_path / "hq", settings=settings, log=lambda _: None)
     assert result["settings"]["flipnet_checkpoint"] == str(checkpoint)
     assert result["columns"]["real"]["rows"]["flipnet"]["fd_deg"]["value"] >= 0.0
-    with pytest.raises(BenchError, match="flipnet_checkpoint"):
-        StudySettings(models=("flipnet",)).recipe("flipnet")
+    from flipnet_bench.models.flipnet.params import FlipnetParams
+
+    assert StudySettings(models=("flipnet",)).recipe("flipnet")[1]["checkpoint"] == FlipnetParams().base
 
 
-def test_realism_params_accept_flipnet_with_a_named_checkpoint() -> None:
+def test_realism_params_have_a_flipnet_row_by_default() -> None:
     from flipnet_bench.config import ParamsError
     from flipnet_bench.report.params import REALISM_MODELS, RealismParams
     from flipnet_bench.report.realism_study import MODELS
 
     assert set(REALISM_MODELS) == set(MODELS)
+    assert "flipnet" in RealismParams().models and RealismParams().flipnet_checkpoint is None
     assert RealismParams(models=["flipnet"], flipnet_checkpoint="ck").flipnet_checkpoint == "ck"
-    with pytest.raises(ParamsError, match="realism.flipnet_checkpoint"):
-        RealismParams(models=["classic", "flipnet"])
     with pytest.raises(ParamsError, match="classic, realesrgan, flipnet"):
         RealismParams(models=["gan"])
 

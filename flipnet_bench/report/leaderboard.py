@@ -233,9 +233,10 @@ LEGEND = (
     "seeds (the *seeds* column; the main run is seed 0, the bracketed interval is over images, for that "
     "run). — = the metric does not apply. Synthetic sets are degraded at the preset's 512² reference scale "
     "(every spatial parameter scaled by image size ÷ 512; docs/degradations.md). FLIPNET rows are sampled as "
-    "published: from pure noise, one sample. On the bundled-default CPU run (a 64² prior, a few hundred "
-    "joint training steps) its restorations do not yet follow the input, so those rows measure that "
-    "training budget, not the method (docs/flipnet.md)."
+    "published: from pure noise, one sample. At the bundled default's CPU scale (a 64² pixel prior, the "
+    "shipped joint model checkpoints/flipnet-tiny, then the pipeline's restoration training) they do not "
+    "follow the input and fall short of the published method's targets: those rows measure that training "
+    "budget, not the method (docs/flipnet.md)."
 )
 
 

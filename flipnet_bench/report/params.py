@@ -41,8 +41,8 @@ REALISM_DISTANCES = ("fd_deg", "fd_niqe", "fid", "kid")
 #: Degradation models the study can synthesize (``MODELS`` in report/realism_study.py); ``flipnet`` is the
 #: degradation mode applied at native scale in model-resolution tiles.
 REALISM_MODELS = ("classic", "realesrgan", "flipnet")
-#: The rows synthesized by default (FLIPNET's is opt-in: ≈ 2 min more on the bundled crops).
-DEFAULT_REALISM_MODELS = ("classic", "realesrgan")
+#: The rows synthesized by default: every model, FLIPNET's degradation mode included.
+DEFAULT_REALISM_MODELS = REALISM_MODELS
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,7 @@ class RealismParams:
     hq: str = f"{_REALISM_ROOT}/hq"
     real: dict[str, str] = field(default_factory=lambda: {s: f"{_REALISM_ROOT}/{s}" for s in _REALISM_SETS})
     models: list[str] = field(default_factory=lambda: list(DEFAULT_REALISM_MODELS))
-    #: The ``flipnet`` row's checkpoint, named explicitly (the joint model is flipnet.base); needed when
-    #: ``models`` has flipnet — then also add it and the FLIPNET code to the stage's dvc.yaml deps.
+    #: The ``flipnet`` row's checkpoint; None = the joint model, ``flipnet.base`` (the stage resolves it).
     flipnet_checkpoint: str | None = None
     pixel_scale: float | None = 1.0  # face scale of ``hq`` relative to 512² (None: from the image size)
     eval_size: int | None = None  # None: native pixels
@@ -74,11 +73,6 @@ class RealismParams:
         if bad_models:
             choices = ", ".join(REALISM_MODELS)
             raise ParamsError(f"realism.models: {bad_models} unknown; choose from {choices}")
-        if "flipnet" in self.models and not self.flipnet_checkpoint:
-            raise ParamsError(
-                "realism.models has flipnet: set realism.flipnet_checkpoint to the FLIPNET checkpoint it "
-                "degrades with (the joint model: the path of flipnet.base, e.g. checkpoints/flipnet-tiny)"
-            )
         if not self.real:
             raise ParamsError("realism.real must name at least one real LQ folder")
         if self.pixel_scale is not None:

@@ -67,18 +67,15 @@ class StudySettings:
     eval_size: int | None = None  # None: native pixels; a size resizes every image first (the old way)
     models: tuple[str, ...] = DEFAULT_REALISM_MODELS
     jackknife_groups: int = 100
-    flipnet_checkpoint: str | None = None  # the ``flipnet`` row's checkpoint (required for that row)
+    flipnet_checkpoint: str | None = None  # the ``flipnet`` row's checkpoint; None: flipnet.base's default
 
     def recipe(self, model: str) -> tuple[str, dict[str, Any]]:
         """(registered model, constructor kwargs) of a model row; FLIPNET's names its checkpoint."""
         name, kwargs = MODELS[model]
         if name == "flipnet":
-            if not self.flipnet_checkpoint:
-                raise BenchError(
-                    "realism: the flipnet row needs its checkpoint: set realism.flipnet_checkpoint "
-                    "(e.g. the joint model of flipnet.base) or --flipnet-checkpoint"
-                )
-            kwargs = {**kwargs, "checkpoint": self.flipnet_checkpoint}
+            from flipnet_bench.models.flipnet.params import FlipnetParams
+
+            kwargs = {**kwargs, "checkpoint": self.flipnet_checkpoint or FlipnetParams().base}
         return name, kwargs
 
 

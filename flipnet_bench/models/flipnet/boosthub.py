@@ -8,11 +8,15 @@ its normal output for both halves; BoostHub then adds to the *target* half
 with its own projections. W_O (weight and bias) starts at zero, so an untrained BoostHub changes nothing
 and FLIPNET starts exactly at the prior. Q/K/V start as copies of the self-attention's projections, so the
 branch starts as a sensible cross-stream attention rather than noise.
+
+Nothing flows from the target into the condition stream, so when the condition's input is the same at every
+sampling step (a clean or fixed-t condition), its per-layer features are the same too: a paired pass can
+*record* them and later passes *replay* them with the target stream alone — half the UNet work per step.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -21,9 +25,14 @@ from torch import nn
 
 @dataclass
 class StreamState:
-    """Shared by all BoostHub processors of one UNet: is the current batch a ``[target; condition]`` pair?"""
+    """Shared by all BoostHub processors of one UNet: is the current batch a ``[target; condition]`` pair
+    (``paired``), should a paired pass keep the condition's features (``record``), or is the batch the target
+    alone, reading the recorded features (``replay``)?"""
 
     paired: bool = False
+    record: bool = False
+    replay: bool = False
+    recorded: dict[nn.Module, torch.Tensor] = field(default_factory=dict)
 
 
 def _base_weight(layer: nn.Module) -> torch.Tensor:
@@ -75,10 +84,16 @@ class BoostHubProcessor(nn.Module):
         **kwargs,
     ) -> torch.Tensor:
         out = self.base(attn, hidden_states, encoder_hidden_states, attention_mask, temb)
-        if not self.state.paired or encoder_hidden_states is not None or hidden_states.ndim != 3:
+        if encoder_hidden_states is not None or hidden_states.ndim != 3:
+            return out
+        if self.state.replay:
+            return out + self.boost(hidden_states, self.state.recorded[self])
+        if not self.state.paired:
             return out
         n = hidden_states.shape[0] // 2
         x, y = hidden_states[:n], hidden_states[n:]
+        if self.state.record:
+            self.state.recorded[self] = y
         return torch.cat([out[:n] + self.boost(x, y), out[n:]])
 
 

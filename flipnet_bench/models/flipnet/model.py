@@ -94,11 +94,15 @@ class Flipnet(nn.Module):
         t: torch.Tensor,
         context: torch.Tensor,
         t_cond: torch.Tensor | None = None,
+        record: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """ε̂ for both streams in one UNet pass; BoostHub lets the target attend to the condition.
-        ``t_cond`` defaults to ``t`` (both streams at one noise level)."""
+        ``t_cond`` defaults to ``t`` (both streams at one noise level). ``record`` keeps the condition
+        stream's BoostHub inputs for :meth:`eps_target_replay`."""
         n = xt_target.shape[0]
-        self.streams.paired = True
+        self.streams.paired, self.streams.record = True, record
+        if record:
+            self.streams.recorded.clear()
         try:
             eps = self.prior.unet(
                 torch.cat([xt_target, xt_cond]),
@@ -106,8 +110,31 @@ class Flipnet(nn.Module):
                 encoder_hidden_states=torch.cat([context, context]),
             ).sample
         finally:
-            self.streams.paired = False
+            self.streams.paired = self.streams.record = False
         return eps[:n], eps[n:]
+
+    def eps_target_replay(
+        self, xt_target: torch.Tensor, t: torch.Tensor, context: torch.Tensor
+    ) -> torch.Tensor:
+        """ε̂ of the target stream alone, BoostHub reading the condition features the last
+        ``eps_pair(record=True)`` kept: equal to that pass's target output whenever the condition stream's
+        input (image, timestep, context) is unchanged, at half the cost."""
+        if not self.streams.recorded:
+            raise RuntimeError("eps_target_replay needs a preceding eps_pair(..., record=True)")
+        self.streams.replay = True
+        try:
+            return self.prior.unet(xt_target, t, encoder_hidden_states=context).sample
+        finally:
+            self.streams.replay = False
+
+    def forget_condition(self) -> None:
+        """Drop the recorded condition features (they hold a batch's activations)."""
+        self.streams.recorded.clear()
+
+    @property
+    def condition_is_fixed(self) -> bool:
+        """Is the condition stream's input the same at every sampling step (clean, or one fixed low t)?"""
+        return self.arch.cond_noise != "tied"
 
     @staticmethod
     def roles(hq: torch.Tensor, lq: torch.Tensor, mode: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -3,7 +3,8 @@
 Every image's randomness comes from its own ``torch.Generator`` (seeded from (seed, index[, variant]) by the
 caller), so a result never depends on batch size or on which images a resumed run already finished.
 The condition stream is prepared as in training (``Flipnet.noised_condition``): clean, or noised to the
-current or a fixed low timestep with one fixed per-image noise draw.
+current or a fixed low timestep with one fixed per-image noise draw. A clean or fixed-t condition is the same
+at every step, so its UNet features are computed once and replayed (``Flipnet.eps_target_replay``).
 """
 
 from __future__ import annotations
@@ -103,11 +104,19 @@ def flip_sample(
         x = sched.add_noise(x0_c, noise, t0)
     else:
         x = noise * sched.init_noise_sigma
-    for t in tqdm(timesteps, desc="sampling", leave=False, disable=not progress):
-        tt = torch.full((x.shape[0],), int(t), dtype=torch.long, device=device)
-        xt_c, t_c = model.noised_condition(x0_c, cond_noise, tt)
-        eps, _ = model.eps_pair(sched.scale_model_input(x, t), xt_c, tt, context, t_c)
-        x = sched.step(eps, t, x).prev_sample
+    reuse = model.condition_is_fixed  # the condition stream's features are the same at every step
+    try:
+        for i, t in enumerate(tqdm(timesteps, desc="sampling", leave=False, disable=not progress)):
+            tt = torch.full((x.shape[0],), int(t), dtype=torch.long, device=device)
+            x_in = sched.scale_model_input(x, t)
+            if reuse and i > 0:
+                eps = model.eps_target_replay(x_in, tt, context)
+            else:
+                xt_c, t_c = model.noised_condition(x0_c, cond_noise, tt)
+                eps, _ = model.eps_pair(x_in, xt_c, tt, context, t_c, record=reuse)
+            x = sched.step(eps, t, x).prev_sample
+    finally:
+        model.forget_condition()
     return back_to_size(prior.decode(x).float().cpu(), size)
 
 
