@@ -64,7 +64,8 @@ def contrasts_markdown(rows: list[dict[str, Any]], contrasts: dict[str, str]) ->
         "FLIPNET-synthesized pairs (+O/F), equal steps. Cell = difference of the means (FID/KID: of the "
         "set statistics) [paired 95 % interval]; ▲ +O/F significantly better, ▼ significantly worse "
         "(permutation test, Holm-adjusted across the metrics of the row, α = 0.05); no mark = not resolved "
-        "at this n.",
+        "at this n. Mark and interval come from different procedures (sign-flip permutation test vs t "
+        "interval), so at the edge a mark can stand beside an interval that just covers 0.",
         "",
         "| set | contrast | " + " | ".join(metrics) + " |",
         "|---|---|" + "---|" * len(metrics),
