@@ -26,13 +26,14 @@ from __future__ import annotations
 import sys
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.report.params import DEFAULT_REALISM_MODELS, REALISM_DISTANCES
 from flipnet_bench.report.realism import SPACE_OF
 from flipnet_bench.report.realism_features import extract, load_images, synthesize
@@ -67,15 +68,14 @@ class StudySettings:
     eval_size: int | None = None  # None: native pixels; a size resizes every image first (the old way)
     models: tuple[str, ...] = DEFAULT_REALISM_MODELS
     jackknife_groups: int = 100
-    flipnet_checkpoint: str | None = None  # the ``flipnet`` row's checkpoint; None: flipnet.base's default
+    #: the ``flipnet`` row's checkpoint (default: the joint model, flipnet.base's typed default)
+    flipnet_checkpoint: str = field(default_factory=lambda: FlipnetParams().base)
 
     def recipe(self, model: str) -> tuple[str, dict[str, Any]]:
         """(registered model, constructor kwargs) of a model row; FLIPNET's names its checkpoint."""
         name, kwargs = MODELS[model]
         if name == "flipnet":
-            from flipnet_bench.models.flipnet.params import FlipnetParams
-
-            kwargs = {**kwargs, "checkpoint": self.flipnet_checkpoint or FlipnetParams().base}
+            kwargs = {**kwargs, "checkpoint": self.flipnet_checkpoint}
         return name, kwargs
 
 
