@@ -143,11 +143,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=16)
     ap.add_argument("--strength", type=float, default=1.0)
     ap.add_argument("--samples", type=int, default=1)
-    ap.add_argument("--sample-steps", type=int, default=20)
+    ap.add_argument("--sample-steps", type=int, default=None, help="default: flipnet.sample_steps")
     ap.add_argument("--eval-size", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     base: FlipnetParams = load_section("flipnet", args.params)
+    if args.sample_steps is None:
+        args.sample_steps = base.sample_steps
     changes = {
         k: v
         for k, v in {

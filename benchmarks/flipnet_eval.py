@@ -6,7 +6,8 @@
 
 1. held-out HQ faces (``--hq``, default the bundled test split) degraded by classic gfpgan (seed 2024);
 2. FLIPNET restoration (DPM-Solver, ``--dpm-steps``) vs identity: LPIPS, PSNR, ids_dlib against HQ;
-3. DPM-Solver (20 steps) vs DDIM (50 steps) on the first ``--ddim-n`` images: seconds per image, LPIPS;
+3. DPM-Solver (``--dpm-steps``) vs DDIM (``--ddim-steps``) on the first ``--ddim-n`` images: seconds per
+   image, LPIPS;
 4. degradation mode (K variants per HQ face) vs classic gfpgan (K variants): fd_niqe and FID against each
    real-world LQ set in ``--real-lq``;
 5. grids ``docs/flipnet_restore.png`` (LQ | restored | HQ) and ``docs/flipnet_degrade.png`` (HQ | K variants).
@@ -28,6 +29,7 @@ from flipnet_bench.degrade.base import variant_seed
 from flipnet_bench.io import list_images, read_image, to_tensor, to_uint8, write_image, write_json
 from flipnet_bench.methods.flipnet import FlipnetDegradation, FlipnetRestorer
 from flipnet_bench.metrics.score import score_folders
+from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.report.evaluate import resize_folder, score_restored
 
 
@@ -174,7 +176,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("out/flipnet-eval"))
     ap.add_argument("--n", type=int, default=64, help="held-out HQ faces used")
     ap.add_argument("--k", type=int, default=2, help="degradation variants per HQ face")
-    ap.add_argument("--dpm-steps", type=int, default=20)
+    ap.add_argument("--dpm-steps", type=int, default=FlipnetParams.sample_steps)
     ap.add_argument("--ddim-steps", type=int, default=50)
     ap.add_argument("--ddim-n", type=int, default=8)
     ap.add_argument("--eval-size", type=int, default=256)

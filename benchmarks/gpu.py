@@ -8,7 +8,7 @@ cuDNN autotune) and warm. Sampling: FLIPNET restoration mode from the trained ch
 (``--checkpoint``), else an untrained one with the same architecture on the shipped tiny prior (the speed
 does not depend on the weights). Peak memory is ``torch.cuda.max_memory_allocated`` per phase. ::
 
-    python benchmarks/gpu.py [--images 256] [--size 512] [--batch-size 32] [--steps 20] [--json OUT]
+    python benchmarks/gpu.py [--images 256] [--size 512] [--batch-size 32] [--steps N] [--json OUT]
 """
 
 from __future__ import annotations
@@ -100,11 +100,15 @@ def sample_phases(count: int, size: int, batch_size: int, steps: int, checkpoint
 
 
 def main() -> int:
+    from flipnet_bench.models.flipnet.params import FlipnetParams
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=256, help="pairs scored; images sampled")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=20, help="FLIPNET sampling steps (dpm)")
+    parser.add_argument(
+        "--steps", type=int, default=FlipnetParams.sample_steps, help="FLIPNET sampling steps (dpm)"
+    )
     parser.add_argument("--checkpoint", type=Path, default=REPO / "out" / "methods" / "flipnet")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()

@@ -16,7 +16,8 @@ from _stage import load_section, pipeline_params, run
 from flipnet_bench.config import to_dict
 from flipnet_bench.data.registry import get_dataset
 from flipnet_bench.io import write_json
-from flipnet_bench.models.flipnet.checkpoint import FLIPNET_WEIGHTS, file_sha256
+from flipnet_bench.io.hashing import sha256_file
+from flipnet_bench.models.flipnet.checkpoint import FLIPNET_WEIGHTS
 from flipnet_bench.report.layout import OUT_DIR, machine_dir, method_dir, synth_dir
 from flipnet_bench.train.flipnet import train_restoration_folder
 
@@ -39,7 +40,7 @@ def main(args: argparse.Namespace) -> None:
     pair_dirs = tuple(str(synth_dir(OUT_DIR, name)) for name in variant.pairs)
     settings = {
         "flipnet": to_dict(params),
-        "base_sha256": file_sha256(base / FLIPNET_WEIGHTS) if (base / FLIPNET_WEIGHTS).is_file() else None,
+        "base_sha256": sha256_file(base / FLIPNET_WEIGHTS) if (base / FLIPNET_WEIGHTS).is_file() else None,
         "variant": to_dict(variant),
     }
     out = method_dir(OUT_DIR, args.variant)

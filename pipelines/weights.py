@@ -10,7 +10,8 @@ from flipnet_bench.io import write_json
 
 
 def main(args: argparse.Namespace) -> None:
-    from flipnet_bench.weights.manager import fetch, get_spec, sha256_file
+    from flipnet_bench.io.hashing import sha256_file
+    from flipnet_bench.weights.manager import fetch, get_spec
 
     pipeline_params()
     paths = fetch()

@@ -49,7 +49,7 @@ def test_tid2013_published_values(weights: dict[str, Path], shared_data: Path) -
     result = metric.compute()
     np.testing.assert_allclose([result.per_image[s] for s in TID_STEMS], TID_LPIPS_ALEX, atol=1e-3)
     assert result.value == pytest.approx(np.mean(TID_LPIPS_ALEX), abs=1e-3)
-    from flipnet_bench.weights import sha256_file
+    from flipnet_bench.io.hashing import sha256_file
 
     assert metric.definition()["weights_sha256"]["backbone"] == sha256_file(weights["lpips_alex_backbone"])
 

@@ -58,7 +58,8 @@ def check(ctx: AuditContext) -> list[CheckResult]:
 
 def _check_one(ctx: AuditContext, spec: Any, recorded: dict[str, Any]) -> tuple[str, str, list[str]]:
     """(status, detail, items) of one weight spec."""
-    from flipnet_bench.weights import cached_path, sha256_file
+    from flipnet_bench.io.hashing import sha256_file
+    from flipnet_bench.weights import cached_path
 
     path = cached_path(spec.name)
     where = rel(path, ctx.root)

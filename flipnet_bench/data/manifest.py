@@ -6,7 +6,6 @@ A manifest pins a folder's exact contents so a benchmark number can be traced to
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -18,19 +17,12 @@ from tqdm import tqdm
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import IMAGE_SUFFIXES, ImageReadError, write_json
 from flipnet_bench.io.folders import FOLDER_NAMED_LIKE_IMAGE, entry_problem
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.io.images import image_size
 from flipnet_bench.io.names import check_unique, safe_name
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _size(path: Path) -> list[int] | None:

@@ -10,6 +10,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         ".atomic": ("atomic_open", "atomic_path", "write_bytes", "write_json"),
+        ".hashing": ("sha256_file",),
         ".folders": ("Skipped", "list_images", "pair_by_stem", "read_images_lenient", "stem_key"),
         ".images": (
             "IMAGE_SUFFIXES",

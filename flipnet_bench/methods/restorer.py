@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.methods import METHODS, Method
 
 
@@ -37,5 +37,5 @@ class RestorerMethod(Method):
 
     def describe(self) -> dict:
         weights = self.checkpoint / "model.safetensors" if self.checkpoint.is_dir() else self.checkpoint
-        digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+        digest = sha256_file(weights)
         return {"method": self.name, "checkpoint": str(self.checkpoint), "checkpoint_sha256": digest}

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, read_image, stem_key, to_tensor, to_uint8, write_image, write_json
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.io.outputs import claim_output
 from flipnet_bench.methods import Method, check_restored
 from flipnet_bench.methods.external import ExternalMethod
@@ -33,7 +34,7 @@ def _content_digest(path: Path) -> str:
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
         digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+        digest.update(bytes.fromhex(sha256_file(file)))
     return digest.hexdigest()
 
 

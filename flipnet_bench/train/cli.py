@@ -91,13 +91,14 @@ def _restoration(args: argparse.Namespace) -> int:
     from flipnet_bench.train.flipnet import train_restoration_folder
 
     params = load_section("flipnet", args.params)
-    from flipnet_bench.models.flipnet.checkpoint import FLIPNET_WEIGHTS, file_sha256
+    from flipnet_bench.io.hashing import sha256_file
+    from flipnet_bench.models.flipnet.checkpoint import FLIPNET_WEIGHTS
 
     base = args.base if args.base is not None else Path(params.base)
     # the base's weights, not just its path: resuming on top of a retrained base would mix two runs
     weights = base / FLIPNET_WEIGHTS
     settings = {"flipnet": params, "base": str(base), "pairs": [str(p) for p in args.pairs],
-                "base_sha256": file_sha256(weights) if weights.is_file() else None,
+                "base_sha256": sha256_file(weights) if weights.is_file() else None,
                 "pair_fraction": args.pair_fraction}  # fmt: skip
     _claim(args, "restoration", settings, [base, args.hq, *args.pairs])
     out = train_restoration_folder(

@@ -26,11 +26,11 @@ import torch.nn.functional as F
 from flipnet_bench.config import check_range, to_dict
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, pair_by_stem, read_image, to_tensor, write_json
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.models.flipnet.checkpoint import (
     FLIPNET_CONFIG,
     FLIPNET_WEIGHTS,
     build_flipnet,
-    file_sha256,
     load_flipnet,
     save_flipnet,
 )
@@ -257,7 +257,7 @@ def train_restoration_folder(
         out / "restoration.json",
         {
             "base": str(base),
-            "base_sha256": file_sha256(base / FLIPNET_WEIGHTS),
+            "base_sha256": sha256_file(base / FLIPNET_WEIGHTS),
             "steps": params.restoration.steps,
             "pairs": [Path(p).name for p in pair_dirs],
             "pair_fraction": pair_fraction,

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_path, list_images, read_image, to_tensor, write_json
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.io.outputs import claim_output
 from flipnet_bench.train.restorer_config import RESTORER_LOSSES, RestorerTrainConfig
 
@@ -100,7 +101,7 @@ def _folder_digest(files: list[Path]) -> str:
     h = hashlib.sha256()
     for path in files:
         h.update(path.name.encode())
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+        h.update(bytes.fromhex(sha256_file(path)))
     return h.hexdigest()
 
 

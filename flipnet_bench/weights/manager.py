@@ -6,7 +6,6 @@ Nothing downloads implicitly at metric construction: a missing file is a :class:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -15,10 +14,9 @@ from tqdm import tqdm
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_path
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.weights.spec import WeightSpec
 from flipnet_bench.weights.specs import WEIGHTS, all_specs
-
-_CHUNK = 1 << 20
 
 
 def cache_dir() -> Path:
@@ -28,14 +26,6 @@ def cache_dir() -> Path:
         return Path(explicit).expanduser()
     torch_home = os.environ.get("TORCH_HOME") or os.path.join("~", ".cache", "torch")
     return Path(torch_home).expanduser() / "flipnet_bench"
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def get_spec(name: str) -> WeightSpec:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.registry import Registry
 
 #: Weight converters by name (``convert(src, dst)``, in :mod:`flipnet_bench.weights.convert`); a source names
@@ -43,8 +44,6 @@ def _resolve(name: str) -> Callable[[Path, Path], None]:
 
 def check_sha256(path: Path, expected: str, what: str) -> None:
     """Raise naming ``what`` unless ``path`` has SHA-256 ``expected``."""
-    from flipnet_bench.weights.manager import sha256_file  # the manager imports the specs, which import this
-
     actual = sha256_file(path)
     if actual != expected:
         raise BenchError(f"{what} ({path}) has SHA-256 {actual}, expected {expected}; refusing to use it")

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
 
 import torch
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.models.flipnet.configs import get_config
 from flipnet_bench.models.flipnet.embedding import FaceEmbedding
 from flipnet_bench.models.flipnet.model import Flipnet, FlipnetArch
@@ -19,14 +19,6 @@ from flipnet_bench.models.flipnet.prior import WEIGHTS_NAME, DiffusionPrior, loa
 
 FLIPNET_WEIGHTS = "flipnet.safetensors"
 FLIPNET_CONFIG = "flipnet.json"
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def open_prior(config_name: str, prior_path: str) -> DiffusionPrior:
@@ -78,7 +70,7 @@ def save_flipnet(
         {
             "config": params.config,
             "prior_path": str(prior_path),
-            "prior_sha256": file_sha256(prior_file) if prior_file.is_file() else None,
+            "prior_sha256": sha256_file(prior_file) if prior_file.is_file() else None,
             "arch": dataclasses.asdict(model.arch),
             "embedding": {"dim": emb.dim, "width": emb.width, "resolution": emb.resolution},
             "trained_steps": params.steps if trained_steps is None else trained_steps,
@@ -101,7 +93,7 @@ def load_flipnet(
     info = json.loads((folder / FLIPNET_CONFIG).read_text(encoding="utf-8"))
     prior_path = prior_path or info["prior_path"]
     prior_file = Path(prior_path) / WEIGHTS_NAME
-    if info.get("prior_sha256") and prior_file.is_file() and file_sha256(prior_file) != info["prior_sha256"]:
+    if info.get("prior_sha256") and prior_file.is_file() and sha256_file(prior_file) != info["prior_sha256"]:
         raise BenchError(
             f"{prior_file} is not the prior {folder} was trained on (sha256 differs); "
             "restore that prior or retrain FLIPNET"

@@ -71,12 +71,15 @@ def flip_sample(
     cond: torch.Tensor,
     mode: int,
     generators: list[torch.Generator],
-    scheduler: str = "dpm",
-    steps: int = 20,
+    scheduler: str,
+    steps: int,
     progress: bool = False,
     strength: float = 1.0,
 ) -> torch.Tensor:
     """Sample the target stream given condition images (N×3×H×W in [0, 1]); returns N×3×H×W in [0, 1].
+
+    ``scheduler`` and ``steps`` have no default here: the typed defaults are ``flipnet.scheduler`` and
+    ``flipnet.sample_steps`` (:class:`FlipnetParams`), which callers pass.
 
     ``strength`` < 1 starts the target at the condition image noised to the ``strength`` fraction of the
     schedule (SDEdit-style) and runs only the remaining steps; 1 (default) starts from pure noise.
