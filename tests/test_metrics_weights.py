@@ -15,7 +15,7 @@ from flipnet_bench.cli import main
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.weights import WEIGHTS, PackageSource, WeightSpec, all_specs, fetch, get_weight_path
-from flipnet_bench.weights.manager import cache_dir
+from flipnet_bench.weights.cache import cache_dir
 
 PAYLOAD = b"pretend weights\n"
 

@@ -10,7 +10,8 @@ from flipnet_bench.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        ".manager": ("cache_dir", "cached_path", "fetch", "get_spec", "get_weight_path"),
+        ".cache": ("cache_dir",),
+        ".manager": ("cached_path", "fetch", "get_spec", "get_weight_path"),
         ".sources": ("PackageSource", "UrlSource"),
         ".spec": ("Source", "WeightSpec"),
         ".specs": ("WEIGHTS", "all_specs", "register_weight"),

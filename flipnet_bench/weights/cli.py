@@ -6,7 +6,7 @@ import argparse
 
 
 def _list(args: argparse.Namespace) -> int:
-    from flipnet_bench.weights.manager import cache_dir
+    from flipnet_bench.weights.cache import cache_dir
     from flipnet_bench.weights.specs import all_specs
 
     print(f"cache: {cache_dir()}")

@@ -6,7 +6,6 @@ Nothing downloads implicitly at metric construction: a missing file is a :class:
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -15,17 +14,9 @@ from tqdm import tqdm
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_path
 from flipnet_bench.io.hashing import sha256_file
+from flipnet_bench.weights.cache import cache_dir
 from flipnet_bench.weights.spec import WeightSpec
 from flipnet_bench.weights.specs import WEIGHTS, all_specs
-
-
-def cache_dir() -> Path:
-    """``$FLIPNET_BENCH_WEIGHTS``, else ``$TORCH_HOME/flipnet_bench`` (``TORCH_HOME`` ~/.cache/torch)."""
-    explicit = os.environ.get("FLIPNET_BENCH_WEIGHTS")
-    if explicit:
-        return Path(explicit).expanduser()
-    torch_home = os.environ.get("TORCH_HOME") or os.path.join("~", ".cache", "torch")
-    return Path(torch_home).expanduser() / "flipnet_bench"
 
 
 def get_spec(name: str) -> WeightSpec:

