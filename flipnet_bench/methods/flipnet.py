@@ -64,8 +64,8 @@ class _FlipnetSampler:
             n = chunk.shape[0]
             if n < self.batch_size:
                 # CPU kernels pick other code paths for small batches, so every image is sampled in a batch
-                # of exactly ``batch_size`` (padded with copies and throw-away generators); with the layout
-                # fix in ``flip_sample`` an image's output no longer depends on its batch (audit: identical).
+                # of exactly ``batch_size`` (padded with copies and throw-away generators); ``flip_sample``
+                # makes its input contiguous, so an image's output does not depend on its batch (audit).
                 pad = self.batch_size - n
                 chunk = torch.cat([chunk, chunk[:1].expand(pad, -1, -1, -1)])
                 gens = list(gens) + [torch.Generator().manual_seed(0) for _ in range(pad)]

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report = command_group(subparsers, "report", help="leaderboard page utilities")
     s = report.add_parser("screenshot", help="screenshot the HTML leaderboard (needs Debian's chromium)")
     s.add_argument("--page", type=Path, default=Path("out/leaderboard/index.html"))
-    s.add_argument("--out", type=Path, default=Path("docs/leaderboard.png"))
+    s.add_argument("--out", type=Path, default=Path("out/leaderboard/screenshot.png"))
     s.add_argument("--width", type=int, default=1400)
     s.add_argument("--height", type=int, default=1000)
     s.set_defaults(func=cmd_screenshot)

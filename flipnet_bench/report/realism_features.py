@@ -20,7 +20,7 @@ from flipnet_bench.report.realism import FEATURE_SPACES, select_files
 
 
 def load_images(folder: Path, max_images: int, seed: int) -> list[np.ndarray]:
-    """uint8 RGB images of ``folder`` (all, or the same seeded subset of ``max_images`` as the old study)."""
+    """uint8 RGB images of ``folder``: all, or a seeded subset of ``max_images`` (the same for one seed)."""
     from flipnet_bench.io import read_image
 
     if not Path(folder).is_dir():

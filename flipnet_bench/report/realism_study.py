@@ -65,7 +65,7 @@ class StudySettings:
     max_images: int = 64  # per set, a seeded subset beyond this
     seed: int = 0
     pixel_scale: float | None = 1.0  # of the clean HQ, for the degradations (None: from the image size)
-    eval_size: int | None = None  # None: native pixels; a size resizes every image first (the old way)
+    eval_size: int | None = None  # None: native pixels; a size resizes every image first
     models: tuple[str, ...] = DEFAULT_REALISM_MODELS
     jackknife_groups: int = 100
     #: the ``flipnet`` row's checkpoint (default: the joint model, flipnet.base's typed default)

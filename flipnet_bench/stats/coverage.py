@@ -111,7 +111,7 @@ def mean_rows(pool: Pool, sizes: Sequence[int], draws: int, seed: int = 0) -> li
 
 
 def distribution_rows(pool: Pool, sizes: Sequence[int], draws: int, seed: int = 0) -> list[dict[str, object]]:
-    """FID (jackknife, and the old 10-resample bootstrap) and KID (jackknife) vs the fixed reference."""
+    """FID (jackknife; a 10-resample percentile bootstrap beside it) and KID (jackknife) vs the reference."""
     ref = pool.ref_features
     fid = FrechetSubsets(pool.features, ref.mean(0), np.cov(ref, rowvar=False))
     kid = MMDSubsets(pool.features, ref)

@@ -1,0 +1,230 @@
+"""Numbers in the docs rendered from the pipeline's outputs, so they change when the outputs do.
+
+A doc marks a rendered span ``<!-- BEGIN generated:NAME -->…<!-- END generated:NAME -->``; ``NAME`` is a
+renderer below, reading the checked-in outputs of ``dvc repro``: ``leaderboard.csv`` (every value, interval
+and mark, gathered from ``metrics/`` and the scores) and ``leaderboard.md`` (its tables as the leaderboard
+stage formats them).
+``scripts/render_docs.py`` rewrites the spans; ``tests/test_docs_generated.py`` fails when one differs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from flipnet_bench.errors import BenchError
+
+SYNTHETIC = "synthetic-hq-test"
+DOCS = ("README.md", "docs/*.md")
+BLOCK = re.compile(r"(<!-- BEGIN generated:([\w-]+) -->)(.*?)(<!-- END generated:\2 -->)", re.S)
+LABELS = {
+    "psnr": "PSNR",
+    "ssim": "SSIM",
+    "lpips": "LPIPS",
+    "fid": "FID",
+    "niqe": "NIQE",
+    "ids_dlib": "ids_dlib",
+}
+
+
+class Outputs:
+    """The checked-in pipeline outputs a renderer reads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        with open(root / "leaderboard.csv", encoding="utf-8", newline="") as handle:
+            self.rows = list(csv.DictReader(handle))
+        self.markdown = (root / "leaderboard.md").read_text(encoding="utf-8").splitlines()
+        self.realism = json.loads((root / "metrics" / "realism.json").read_text(encoding="utf-8"))
+
+    def value(self, set_name: str, method: str, metric: str) -> dict[str, str]:
+        for row in self.rows:
+            if (row["set"], row["method"], row["metric"]) == (set_name, method, metric):
+                return row
+        raise BenchError(f"leaderboard.csv has no {set_name} / {method} / {metric}")
+
+    def table(self, first_header: str, sets: tuple[str, ...] | None = None) -> str:
+        """Header and rows (of ``sets``; all when None) of the leaderboard.md table whose header starts so."""
+        start = next((i for i, ln in enumerate(self.markdown) if ln.startswith(first_header)), None)
+        if start is None:
+            raise BenchError(f"leaderboard.md has no table starting {first_header!r}")
+        lines = []
+        for line in self.markdown[start:]:
+            if not line.startswith("|"):
+                break
+            lines.append(line)
+        body = [ln for ln in lines[2:] if sets is None or ln.split("|")[1].strip() in sets]
+        return "\n".join([*lines[:2], *body])
+
+    def contrasts(self, set_name: str) -> dict[str, dict[str, str]]:
+        """contrast ("a − b") -> column label -> cell, from the leaderboard.md contrast table."""
+        lines = self.table("| set | contrast |", (set_name,)).splitlines()
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        out = {}
+        for line in lines[2:]:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            out[cells[1]] = dict(zip(header[2:], cells[2:], strict=True))
+        return out
+
+
+def _num(text: str, digits: int) -> str:
+    return f"{float(text):.{digits}f}".replace("-", "−")
+
+
+def synthetic_table(out: Outputs) -> str:
+    return "\n" + out.table("| set | method |", (SYNTHETIC,)) + "\n"
+
+
+def synthetic_contrasts(out: Outputs) -> str:
+    return "\n" + out.table("| set | contrast |", (SYNTHETIC,)) + "\n"
+
+
+def all_contrasts(out: Outputs) -> str:
+    return "\n" + out.table("| set | contrast |") + "\n"
+
+
+def flipnet_vs_input(out: Outputs) -> str:
+    """FLIPNET's two rows against the input's on the synthetic set."""
+    parts = []
+    for metric, digits in (("psnr", 1), ("lpips", 2), ("ids_dlib", 2)):
+        a, b, ref = (
+            _num(out.value(SYNTHETIC, m, metric)["value"], digits)
+            for m in ("flipnet_o", "flipnet", "identity")
+        )
+        parts.append(f"{LABELS[metric]} {a} (`flipnet_o`) and {b} (`flipnet`) against the input's {ref}")
+    worse = []
+    for metric in LABELS:
+        ref = out.value(SYNTHETIC, "identity", metric)
+        up = ref["higher_is_better"] == "True"
+        for m in ("flipnet_o", "flipnet"):
+            v = float(out.value(SYNTHETIC, m, metric)["value"])
+            if (v < float(ref["value"])) == up:
+                worse.append((m, metric))
+    n_worse = {m: sum(1 for w in worse if w[0] == m) for m in ("flipnet_o", "flipnet")}
+    counts = ", ".join(f"`{m}` on {n} of {len(LABELS)}" for m, n in n_worse.items())
+    return "; ".join(parts) + f" — means worse than the input's: {counts} columns"
+
+
+def _contrast_sentence(out: Outputs, contrast: str) -> str:
+    cells = out.contrasts(SYNTHETIC)[contrast]
+    better = [f"{k} {v.replace(' ▲', '')}" for k, v in cells.items() if v.endswith("▲")]
+    worse = [f"{k} {v.replace(' ▼', '')}" for k, v in cells.items() if v.endswith("▼")]
+    text = f"`{contrast}` on {SYNTHETIC}: "
+    text += ("better on " + ", ".join(better)) if better else "better on no column"
+    text += ("; worse on " + ", ".join(worse)) if worse else "; worse on no column"
+    real = [
+        f"{s} {k} {v[:-2]}{' (better)' if v.endswith('▲') else ' (worse)'}"
+        for s in sorted({r["set"] for r in out.rows} - {SYNTHETIC})
+        for k, v in out.contrasts(s).get(contrast, {}).items()
+        if v.endswith(("▲", "▼"))
+    ]
+    return text + (
+        "; on the real-world sets: " + ", ".join(real) if real else "; none resolved on the real-world sets"
+    )
+
+
+def flipnet_contrast(out: Outputs) -> str:
+    return _contrast_sentence(out, "flipnet − flipnet_o")
+
+
+def restorer_contrast(out: Outputs) -> str:
+    return _contrast_sentence(out, "restorer_of − restorer_o")
+
+
+def restorer_vs_input(out: Outputs) -> str:
+    """The "+O" restorer's means against the input's, and the columns it wins significantly."""
+    parts = []
+    for metric in LABELS:
+        v, ref = out.value(SYNTHETIC, "restorer_o", metric), out.value(SYNTHETIC, "identity", metric)
+        digits = 2 if metric in ("psnr", "fid") else 4
+        parts.append(f"{LABELS[metric]} {_num(v['value'], digits)} vs {_num(ref['value'], digits)}")
+    best = [LABELS[m] for m in LABELS if out.value(SYNTHETIC, "restorer_o", m)["best"] == "True"]
+    won = ", ".join(best) if best else "no column"
+    return "; ".join(parts) + f"; best and significantly ahead of the runner-up on {won}"
+
+
+def id_gate_range(out: Outputs) -> str:
+    """The range of the FLIPNET rows' and the restorers' ID-gate pass rates over the real-world sets."""
+
+    def rates(methods: tuple[str, ...]) -> str:
+        values = [
+            float(r["value"])
+            for r in out.rows
+            if r["metric"] == "id_gate_pass_rate" and r["method"] in methods
+        ]
+        lo, hi = min(values) * 100, max(values) * 100
+        return f"{lo:.0f} %" if lo == hi else f"{lo:.0f}–{hi:.0f} %"
+
+    restorers, flipnet = rates(("restorer_o", "restorer_of")), rates(("flipnet_o", "flipnet"))
+    return f"the restorers pass {restorers}, FLIPNET {flipnet}"
+
+
+REALISM_ROWS = ("flipnet", "clean", "classic", "realesrgan", "jpeg_only")
+
+
+def realism_flipnet(out: Outputs) -> str:
+    """metrics/realism.json, native study: the FLIPNET row beside the floors and the other models."""
+    table = out.realism["native"]
+    sets = sorted(table["fd_deg"]["flipnet"])
+    lines = ["| row | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
+    for metric in table:
+        rows = REALISM_ROWS if metric == "fd_deg" else ("flipnet",)
+        for row in rows:
+            cells = [f"{table[metric][row][s]:.3g}" for s in sets]
+            lines.append(f"| {row}, {metric} | " + " | ".join(cells) + " |")
+    return "\n" + "\n".join(lines) + "\n"
+
+
+def realism_flipnet_verdict(out: Outputs) -> str:
+    fd = out.realism["native"]["fd_deg"]
+    sets = sorted(fd["flipnet"])
+    farther = [s for s in sets if fd["flipnet"][s] > max(fd["classic"][s], fd["realesrgan"][s])]
+    closer = [s for s in sets if fd["flipnet"][s] < fd["clean"][s]]
+    return (
+        f"in fd_deg FLIPNET is farther from the real set than classic and Real-ESRGAN on {len(farther)} of "
+        f"{len(sets)} sets and closer than the undegraded faces (clean floor) on {len(closer)} of {len(sets)}"
+    )
+
+
+RENDERERS: dict[str, Callable[[Outputs], str]] = {
+    "synthetic-table": synthetic_table,
+    "synthetic-contrasts": synthetic_contrasts,
+    "all-contrasts": all_contrasts,
+    "flipnet-vs-input": flipnet_vs_input,
+    "flipnet-contrast": flipnet_contrast,
+    "restorer-contrast": restorer_contrast,
+    "restorer-vs-input": restorer_vs_input,
+    "id-gate-range": id_gate_range,
+    "realism-flipnet": realism_flipnet,
+    "realism-flipnet-verdict": realism_flipnet_verdict,
+}
+
+
+def render_text(text: str, out: Outputs, where: str) -> str:
+    def one(match: re.Match) -> str:
+        name = match.group(2)
+        if name not in RENDERERS:
+            raise BenchError(f"{where}: unknown generated block {name!r}; known: {', '.join(RENDERERS)}")
+        return match.group(1) + RENDERERS[name](out) + match.group(4)
+
+    return BLOCK.sub(one, text)
+
+
+def doc_files(root: Path) -> list[Path]:
+    return sorted({p for pattern in DOCS for p in root.glob(pattern)})
+
+
+def stale_blocks(root: Path) -> dict[str, list[str]]:
+    """Doc file -> names of its blocks whose text differs from what the outputs render."""
+    out, found = Outputs(root), {}
+    for path in doc_files(root):
+        text = path.read_text(encoding="utf-8")
+        rendered = render_text(text, out, str(path))
+        if rendered != text:
+            old = {m.group(2): m.group(3) for m in BLOCK.finditer(text)}
+            new = {m.group(2): m.group(3) for m in BLOCK.finditer(rendered)}
+            found[path.relative_to(root).as_posix()] = sorted(n for n in old if old[n] != new[n])
+    return found
