@@ -76,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
+    finally:  # output-folder locks end with the command (loaded only by commands that took one)
+        if "flipnet_bench.io.lock" in sys.modules:
+            sys.modules["flipnet_bench.io.lock"].release_all()
     return int(result or 0)
 
 
