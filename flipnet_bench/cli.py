@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from flipnet_bench import __version__
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io.hints import LENIENT_FLAG
 from flipnet_bench.io.names import ERRORS as NAME_ERRORS
 from flipnet_bench.io.names import safe_name
 from flipnet_bench.registry import Registry
@@ -68,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 file name is printed as \xNN, never a crash
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors=NAME_ERRORS)
+    if not hasattr(args, "lenient"):  # error hints name only this command's options
+        LENIENT_FLAG.set(None)
     try:
         result = args.func(args)
     except BenchError as exc:
