@@ -19,6 +19,11 @@ def run(args: argparse.Namespace) -> int:
     json_path = Path(args.json) if args.json else Path(args.root).resolve() / "out" / "audit.json"
     datasets = [*args.dataset, Path(args.root) / args.params]
     check_output_file(json_path, "audit", flag="--json", inputs=datasets, overwrite=args.overwrite)
+    params_file = Path(args.root) / args.params
+    if params_file.is_file():  # unusable params are an input error (exit 2), not a failed check
+        from flipnet_bench.config import load_params
+
+        load_params(params_file)
     options = AuditOptions(
         root=Path(args.root).resolve(),
         full=args.full,

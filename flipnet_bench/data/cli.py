@@ -131,7 +131,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     from flipnet_bench.io import list_images, write_image
     from flipnet_bench.io.outfile import check_output_file
 
-    check_output_file(args.out, "image", flag="OUT", inputs=[args.dir], overwrite=args.overwrite)
+    check_output_file(args.out, "sheet", flag="OUT", inputs=[args.dir], overwrite=args.overwrite)
     for flag, value in (("--count", args.count), ("--cols", args.cols), ("--cell", args.cell)):
         if value < 1:
             raise BenchError(f"{flag} must be >= 1, got {value}")

@@ -104,7 +104,8 @@ KINDS: dict[str, FileKind] = {
         "data manifest", "a manifest", _json_with("version", "count", "total_bytes", "files")
     ),
     "audit": FileKind("audit", "an audit report", _json_with("ok", "root", "checks", "counts")),
-    "image": FileKind("image", "an image", _never),
+    "sheet": FileKind("data sheet", "a contact sheet", _never),
+    "screenshot": FileKind("report screenshot", "a screenshot", _never),
 }
 
 
@@ -146,6 +147,9 @@ def check_output_file(
     if out.exists() or out.is_symlink():
         if out.is_symlink() or not out.is_file():
             raise BenchError(f"{flag} {shown}: exists and is not a regular file; give another path")
+        if not overwrite and spec.recognise is _never:
+            raise BenchError(f"{flag} {shown}: exists (an image carries no record of what wrote it); give a "
+                             "new path, or pass --overwrite to replace it")  # fmt: skip
         if not overwrite and not spec.recognise(out):
             raise BenchError(f"{flag} {shown}: exists and is not {spec.what} written by "
                              f"`flipnet-bench {spec.command}`; give a new path, or pass --overwrite to "
@@ -168,4 +172,6 @@ def check_distinct(outputs: dict[str, PathLike | None]) -> None:
 
 
 def _suffix(kind: str) -> str:
-    return {"per-image": ".parquet", "fid-stats": ".npz", "image": ".png"}.get(kind, ".json")
+    return {"per-image": ".parquet", "fid-stats": ".npz", "sheet": ".png", "screenshot": ".png"}.get(
+        kind, ".json"
+    )

@@ -11,7 +11,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     from flipnet_bench.io.outfile import check_output_file
     from flipnet_bench.report.browser import screenshot
 
-    check_output_file(args.out, "image", flag="--out", inputs=[args.page], overwrite=args.overwrite)
+    check_output_file(args.out, "screenshot", flag="--out", inputs=[args.page], overwrite=args.overwrite)
     if args.width < 1 or args.height < 1:
         raise BenchError(f"--width and --height must be >= 1, got {args.width} and {args.height}")
     path = screenshot(args.page, args.out, args.width, args.height)
