@@ -66,7 +66,9 @@ def _messages(path: Path) -> list[tuple[int, str]]:
             if name.endswith(("Error", "Warning", "Refused")) or name == "warn":
                 target = node
         if target is not None:
-            parts = [n.value for n in ast.walk(target) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            parts = [
+                n.value for n in ast.walk(target) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            ]
             out.append((node.lineno, " ".join(parts)))
     return out
 
