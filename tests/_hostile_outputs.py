@@ -119,6 +119,8 @@ def cases() -> list[Case]:
     out += _folder_output_cases("degrade", "--out", (*_DEGRADE, "--out", "@"), "{hq}")
     out += _folder_output_cases("restore", "--out", (*_RESTORE, "--out", "@"), "{pairs}/lq")
     out += _folder_output_cases("publish", "--to-dir", (*_PUBLISH, "--to-dir", "@"), "{pairs}", "{restored}")
+    train = ("train", "restorer", "--hq", "{hq}", "--steps", "1", "--pair-fraction", "0", "--out", "@")
+    out += _folder_output_cases("train restorer", "--out", train, "{hq}")
     # input options pointed at the wrong thing
     for label, value in (("a user's file", "{user}"), ("another run's folder", "{export}")):
         out.append(
@@ -357,10 +359,11 @@ def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
 def render_table(rows: list[tuple[Case, str]]) -> str:
     """The docs/safety.md table: command, option, hostile target, outcome, data changed, reproduction."""
     lines = [
-        "| command | option | hostile value | outcome | bytes changed | reproduce |",
-        "|---|---|---|---|---|---|",
+        "| command | option | hostile value | what it does | bytes changed | traceback | reproduce |",
+        "|---|---|---|---|---|---|---|",
     ]
     for case, outcome in rows:
         cmd = case.shown().replace("|", "\\|")
-        lines.append(f"| {case.command} | `{case.option}` | {case.target} | {outcome} | 0 | `{cmd}` |")
+        outcome = outcome.replace("|", "\\|").replace("`", "'")
+        lines.append(f"| {case.command} | `{case.option}` | {case.target} | {outcome} | 0 | no | `{cmd}` |")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ import pytest
 
 from flipnet_bench.cli import main
 from tests._hostile import REPO
-from tests._hostile_outputs import Case, build_workspace, cases, changed, render_table, snapshot
+from tests._hostile_outputs import SLOTS, Case, build_workspace, cases, changed, render_table, snapshot
 
 DOC = REPO / "docs" / "safety.md"
 BEGIN, END = "<!-- safety-table:begin -->", "<!-- safety-table:end -->"
@@ -37,7 +37,10 @@ def _outcome(case: Case, slots: dict[str, Path], capsys: pytest.CaptureFixture[s
     assert any(n in err for n in named) or case.option in err, f"{case.shown()}: names nothing: {err[-800:]}"
     if case.needs:
         assert case.needs in err, f"{case.shown()}: {err[-800:]}"
-    return "refused" if "error:" in err else "refused (usage)"
+    line = next(x for x in err.splitlines() if "error:" in x).split("error:", 1)[1].strip()
+    for slot in sorted(slots, key=lambda k: -len(str(slots[k]))):
+        line = line.replace(str(slots[slot]), SLOTS[slot])
+    return "exit 2: " + (line if len(line) <= 90 else line[:87] + "...")
 
 
 def test_no_command_changes_a_byte_it_did_not_make(
