@@ -69,8 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 file name is printed as \xNN, never a crash
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors=NAME_ERRORS)
-    if not hasattr(args, "lenient"):  # error hints name only this command's options
-        LENIENT_FLAG.set(None)
+    # error hints name only this command's options (reset afterwards: main may run again in-process)
+    hint = LENIENT_FLAG.set(LENIENT_FLAG.get() if hasattr(args, "lenient") else None)
     try:
         result = args.func(args)
     except BenchError as exc:
@@ -80,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
     finally:  # output-folder locks end with the command (loaded only by commands that took one)
+        LENIENT_FLAG.reset(hint)
         if "flipnet_bench.io.lock" in sys.modules:
             sys.modules["flipnet_bench.io.lock"].release_all()
     return int(result or 0)

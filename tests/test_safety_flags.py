@@ -130,3 +130,12 @@ def test_unreadable_image_hint_matches_the_command(
     assert main([a.format(**{"in": folder, "tmp": tmp_path}) for a in argv]) == 2
     err = capsys.readouterr().err
     assert "b.png" in err and ("--lenient" in err) == has_lenient, err
+
+
+def test_a_command_without_lenient_does_not_change_later_library_hints(tmp_path: Path) -> None:
+    from flipnet_bench.io import ImageReadError, read_image
+
+    folder = _bad_folder(tmp_path)
+    assert main(["restore", "--method", "identity", "--lq", str(folder), "--out", str(tmp_path / "r")]) == 2
+    with pytest.raises(ImageReadError, match="--lenient"):  # a library caller: lenient=True exists
+        read_image(folder / "b.png")

@@ -148,3 +148,14 @@ def test_out_of_range_values_stop_at_the_command_line(argv: list[str], capsys) -
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2 and argv[-2] in capsys.readouterr().err
+
+
+def test_flipnet_checkpoint_finds_its_prior_from_any_folder(tmp_path: Path, monkeypatch) -> None:
+    from flipnet_bench.models.flipnet.checkpoint import load_flipnet, resolve_prior_path
+
+    monkeypatch.chdir(tmp_path)  # not the project root: "checkpoints/prior-tiny" does not exist here
+    checkpoint = REPO / "checkpoints" / "flipnet-tiny"
+    assert resolve_prior_path(checkpoint, "checkpoints/prior-tiny") == REPO / "checkpoints" / "prior-tiny"
+    assert load_flipnet(checkpoint) is not None
+    with pytest.raises(BenchError, match="not found relative to the checkpoint"):
+        resolve_prior_path(checkpoint, "checkpoints/no-such-prior")

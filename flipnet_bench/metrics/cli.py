@@ -49,15 +49,17 @@ def _check_score_outputs(args: argparse.Namespace) -> None:
 
 
 def _score(args: argparse.Namespace) -> int:
+    from flipnet_bench.errors import BenchError
+
+    if args.protocol and args.metrics:
+        raise BenchError("--protocol fixes the metrics; drop --metrics (or drop --protocol)")
+    if not args.protocol and (args.set or args.mmse or args.qalign):
+        raise BenchError("--set, --mmse and --qalign belong to --protocol; add --protocol NAME or drop them")
     _check_score_outputs(args)
     if args.protocol:
         from flipnet_bench.protocols.cli import score_with_protocol
 
         return score_with_protocol(args)
-    if args.set or args.mmse or args.qalign:
-        from flipnet_bench.errors import BenchError
-
-        raise BenchError("--set, --mmse and --qalign belong to --protocol; add --protocol NAME or drop them")
     from dataclasses import replace
 
     from flipnet_bench.metrics.score import score_folders, write_outputs
