@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from flipnet_bench import __version__
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io.hints import LENIENT_FLAG
 from flipnet_bench.io.names import ERRORS as NAME_ERRORS
 from flipnet_bench.io.names import safe_name
 from flipnet_bench.registry import Registry
@@ -68,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 file name is printed as \xNN, never a crash
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors=NAME_ERRORS)
+    # error hints name only this command's options (reset afterwards: main may run again in-process)
+    hint = LENIENT_FLAG.set(LENIENT_FLAG.get() if hasattr(args, "lenient") else None)
     try:
         result = args.func(args)
     except BenchError as exc:
@@ -76,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
+    finally:  # output-folder locks end with the command (loaded only by commands that took one)
+        LENIENT_FLAG.reset(hint)
+        if "flipnet_bench.io.lock" in sys.modules:
+            sys.modules["flipnet_bench.io.lock"].release_all()
     return int(result or 0)
 
 

@@ -195,7 +195,14 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ParamsError(f"{path}: params file not found")
     try:
-        data = parse_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParamsError(f"{path}: not UTF-8 text (byte {exc.start} is 0x{exc.object[exc.start]:02x}); "
+                          "a params file is UTF-8 YAML") from exc  # fmt: skip
+    except OSError as exc:
+        raise ParamsError(f"{path}: cannot read the params file ({exc.strerror})") from exc
+    try:
+        data = parse_yaml(text, str(path)) or {}
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):

@@ -9,11 +9,21 @@ import argparse
 from pathlib import Path
 
 from flipnet_bench.audit.base import CHECK_ORDER, DEFAULT_SAMPLES, FULL_SAMPLES, AuditOptions
+from flipnet_bench.io import args as types
 
 
 def run(args: argparse.Namespace) -> int:
     from flipnet_bench.audit.report import run_audit, write_report
+    from flipnet_bench.io.outfile import check_output_file
 
+    json_path = Path(args.json) if args.json else Path(args.root).resolve() / "out" / "audit.json"
+    datasets = [*args.dataset, Path(args.root) / args.params]
+    check_output_file(json_path, "audit", flag="--json", inputs=datasets, overwrite=args.overwrite)
+    params_file = Path(args.root) / args.params
+    if params_file.is_file():  # unusable params are an input error (exit 2), not a failed check
+        from flipnet_bench.config import load_params
+
+        load_params(params_file)
     options = AuditOptions(
         root=Path(args.root).resolve(),
         full=args.full,
@@ -26,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     checks = [c.strip() for c in args.checks.split(",") if c.strip()] if args.checks else None
     report = run_audit(options, checks, progress=not args.quiet)
     report.render(verbose=args.verbose)
-    json_path = Path(args.json) if args.json else options.root / "out" / "audit.json"
     write_report(report, json_path)
     print(f"audit report written to {json_path}")
     return 0 if report.ok else 1
@@ -50,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", metavar="OUT", help="write the JSON report here (default ROOT/out/audit.json)")
     p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --json that is not an audit report"
+    )
+    p.add_argument(
         "--fail-on-env-diff",
         action="store_true",
         help="fail (not only warn) when a recorded environment differs from this machine",
@@ -57,8 +69,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--root", default=".", help="project root (folder with dvc.yaml and params.yaml)")
     p.add_argument("--params", default="params.yaml", help="params file, relative to the root")
     p.add_argument("--checks", help=f"comma-separated subset of: {', '.join(CHECK_ORDER)}")
-    p.add_argument("--samples", type=int, help="images re-run per output folder (overrides --full's count)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sample selection")
+    p.add_argument(
+        "--samples", type=types.positive, help="images re-run per output folder (overrides --full's count)"
+    )
+    p.add_argument("--seed", type=types.seed, default=0, help="seed of the sample selection")
     p.add_argument(
         "--dataset",
         action="append",

@@ -71,8 +71,12 @@ def _spec_for_folder(folder: Path, params: DataParams) -> DatasetSpec | None:
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
-    from flipnet_bench.data.manifest import write_manifest
+    from flipnet_bench.data.manifest import MANIFEST_NAME, write_manifest
+    from flipnet_bench.io.outfile import check_output_file
 
+    target = args.out if args.out is not None else Path(args.dir) / MANIFEST_NAME
+    check_output_file(target, "manifest", flag="--out", inputs=[args.dir], allow_inside=[args.dir],
+                      overwrite=args.overwrite)  # fmt: skip
     out = write_manifest(args.dir, args.out)
     print(f"wrote {out}")
     return 0
@@ -125,7 +129,12 @@ def cmd_align(args: argparse.Namespace) -> int:
 def cmd_sheet(args: argparse.Namespace) -> int:
     from flipnet_bench.data.bundle import contact_sheet
     from flipnet_bench.io import list_images, write_image
+    from flipnet_bench.io.outfile import check_output_file
 
+    check_output_file(args.out, "sheet", flag="OUT", inputs=[args.dir], overwrite=args.overwrite)
+    for flag, value in (("--count", args.count), ("--cols", args.cols), ("--cell", args.cell)):
+        if value < 1:
+            raise BenchError(f"{flag} must be >= 1, got {value}")
     files = list_images(args.dir)
     write_image(args.out, contact_sheet(files, args.count, args.cols, args.cell, not args.no_marks))
     print(f"wrote {args.out} ({min(args.count, len(files))} of {len(files)} images)")
@@ -157,7 +166,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_info)
     p = sub.add_parser("manifest", help="write DIR/manifest.json (path, sha256, bytes, width×height)")
     p.add_argument("dir")
-    p.add_argument("--out", default=None)
+    p.add_argument("--out", default=None, help="manifest file (default DIR/manifest.json)")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out that is not a manifest"
+    )
     p.set_defaults(func=cmd_manifest)
     p = sub.add_parser("verify", help="check DIR (or a dataset name) against its manifest")
     p.add_argument("dir")
@@ -186,6 +198,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--cols", type=int, default=6)
     p.add_argument("--cell", type=int, default=128)
     p.add_argument("--no-marks", action="store_true")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing OUT file")
     p.set_defaults(func=cmd_sheet)
     for parent in (subparsers, sub):  # `flipnet-bench publish` and its alias `flipnet-bench data publish`
         _add_publish(parent)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -72,6 +73,9 @@ def resolve_pair_folder(
     for path, what in ((lq_dir, "LQ folder"), (hq_dir, "HQ folder")):
         if not path.is_dir():
             raise BenchError(f"{path}: {what} not found")
+    if lq_dir.resolve() == hq_dir.resolve():
+        raise BenchError(f"--lq and --hq are the same folder ({lq_dir}): an export would pair every image "
+                         "with itself (LQ == HQ); give the degraded and the clean folder")  # fmt: skip
     if not meta.is_file():
         raise BenchError(f"{meta}: metadata file not found")
     params = None
@@ -151,6 +155,23 @@ def code_version() -> str:
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     return f"flipnet-bench {__version__} (git {commit})"
+
+
+def source_digest(folder: PairFolder, table: pd.DataFrame) -> str:
+    """SHA-256 of everything an export is made of: the metadata file, the params file and every pair's
+    names and bytes, in order. The export folder's record keeps it, so publishing another source (or a
+    changed one) into it is refused unless ``--overwrite``."""
+    digest = hashlib.sha256()
+    extras = [folder.metadata] + ([folder.params_file] if folder.params_file is not None else [])
+    for path in extras:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for lq, hq in match_pairs(folder, table):
+        for path in (lq, hq):
+            digest.update(os.fsencode(path.name) + b"\0")
+            with open(path, "rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
 
 
 def fingerprint(shards: list[Path]) -> str:
@@ -250,11 +271,12 @@ def export_pairs(
     ``claim=False`` only for a fresh private folder (the upload path), which then carries no marker.
     """
     out = Path(out)
+    table = read_metadata(folder.metadata)
     if claim:
         sources = [folder.lq_dir, folder.hq_dir, folder.metadata.parent]
-        settings = {"repo_id": repo_id, "license": license_id, "shard_mb": shard_mb}
+        settings = {"repo_id": repo_id, "license": license_id, "shard_mb": shard_mb,
+                    "source_sha256": source_digest(folder, table)}  # fmt: skip
         claim_output(out, "publish", settings, owned=EXPORT_FILES, sources=sources, overwrite=overwrite)
-    table = read_metadata(folder.metadata)
     ds, total = build_dataset(folder, table)
     params: Any = None
     if folder.params_file is not None:

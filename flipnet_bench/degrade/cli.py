@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io import args as types
 
 
 def run(args: argparse.Namespace) -> int:
     from flipnet_bench.config import cli_params_file, parse_assignments, section_loader
     from flipnet_bench.degrade.make import degrade_to_folder
+    from flipnet_bench.io.args import SEED_MAX
 
     sections = section_loader(cli_params_file(args.params))
     base = sections("degrade")
@@ -17,8 +19,8 @@ def run(args: argparse.Namespace) -> int:
     preset = args.preset if args.preset is not None else (base.preset if model == base.model else None)
     overrides = (dict(base.overrides) if model == base.model else {}) | parse_assignments(args.set, "--set")
     seed = base.seed if args.seed is None else args.seed
-    if seed < 0:
-        raise BenchError(f"--seed must be a non-negative integer, got {seed}")
+    if not 0 <= seed <= SEED_MAX:  # recorded as int64 in metadata.parquet
+        raise BenchError(f"seed must be an integer in [0, 2**63 - 1], got {seed}")
     summary = degrade_to_folder(
         args.hq,
         args.out,
@@ -28,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
         overrides=overrides,
         checkpoint=args.checkpoint,
         sections=sections,
-        variants=args.variants or base.variants,
-        batch_size=args.batch_size or base.batch_size,
+        variants=base.variants if args.variants is None else args.variants,
+        batch_size=base.batch_size if args.batch_size is None else args.batch_size,
         pairs=args.pairs,
         lenient=args.lenient,
         progress=not args.quiet,
@@ -58,9 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", help="classic: gfpgan, codeformer, difface, diffbir, daefr (default gfpgan)")
     p.add_argument("--hq", required=True, help="folder of HQ images")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--seed", type=int, help="run seed (default: params or 10000)")
-    p.add_argument("--variants", type=int, help="degraded copies per image, named <stem>_vK (default 1)")
-    p.add_argument("--batch-size", type=int, help="images per call (does not change the output)")
+    p.add_argument("--seed", type=types.seed, help="run seed (default: params or 10000)")
+    p.add_argument(
+        "--variants", type=types.positive, help="degraded copies per image, named <stem>_vK (default 1)"
+    )
+    p.add_argument("--batch-size", type=types.positive, help="images per call (does not change the output)")
     p.add_argument("--checkpoint", help="model checkpoint (learned degradations such as flipnet)")
     p.add_argument("--pairs", action="store_true", help="write a pair set: OUT/hq and OUT/lq plus metadata")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a model setting")
@@ -74,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--io-workers",
-        type=int,
+        type=types.non_negative,
         help="threads decoding/encoding images, and degrading them for per-image models such as classic "
         "(default: one per core, at most 4; 0 = none); the output bytes do not depend on it",
     )

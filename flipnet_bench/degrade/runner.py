@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,7 @@ from flipnet_bench.io import (
     Skipped,
     atomic_path,
     list_images,
+    read_image,
     stem_key,
     write_json,
 )
@@ -146,6 +147,29 @@ def _done(job: Job, layout: Layout, known: dict[str, Any]) -> bool:
     return "skipped" in known[job.name] or ((layout.lq / job.name).exists() and pair_ok)
 
 
+def _intact(path: Path) -> bool:
+    try:
+        read_image(path)
+    except ImageReadError:
+        return False
+    return True
+
+
+def _remove_damaged(jobs: list[Job], layout: Layout, known: dict[str, Any], io_workers: int | None) -> None:
+    """Before a resume: decode every file it would keep; a damaged one (truncated, overwritten) is deleted,
+    so it is written again, with every variant of its image when the pair's HQ file is the damaged one."""
+    kept = [j for j in jobs if _done(j, layout, known) and "skipped" not in known[j.name]]
+    paths = sorted({layout.lq / j.name for j in kept} | {layout.hq / j.hq_name for j in kept if layout.hq})
+    workers = 4 if io_workers is None else max(1, io_workers)
+    with ThreadPoolExecutor(workers) as pool:
+        damaged = [p for p, ok in zip(paths, pool.map(_intact, paths)) if not ok]
+    for path in damaged:
+        path.unlink()
+    if damaged:
+        shown = ", ".join(safe_name(p.name) for p in damaged[:5]) + (", ..." if len(damaged) > 5 else "")
+        print(f"degrade: {len(damaged)} kept file(s) did not decode and are written again ({shown})")
+
+
 def _collect_chunk(
     files: list[Path],
     chunk: list[int],
@@ -204,7 +228,8 @@ def degrade_folder(
         options = {"model": model, "preset": preset, "seed": seed, "variants": variants, "pairs": pairs}
         settings = _settings(deg, hq_dir, files, **options)
         owned = _owned(pairs)
-        claim_output(layout.out, "degrade", settings, owned=owned, sources=[hq_dir], overwrite=overwrite)
+        if claim_output(layout.out, "degrade", settings, owned=owned, sources=[hq_dir], overwrite=overwrite):
+            _remove_damaged(jobs, layout, load_records(layout.records), io_workers)
     barrier()
     known = load_records(layout.records)
     todo = [j for j in jobs if j.index % world == rank and not _done(j, layout, known)]

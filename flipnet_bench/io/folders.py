@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io.hints import lenient_hint
 from flipnet_bench.io.images import IMAGE_SUFFIXES, ImageReadError, read_image
 from flipnet_bench.io.names import check_unique, safe_name
 
@@ -77,7 +78,7 @@ def list_images(
         elif lenient:
             skipped.add(path, problem)
         else:
-            raise BenchError(f"{safe_name(path)}: {problem} in {safe_name(root)}; fix it or use --lenient")
+            raise BenchError(f"{safe_name(path)}: {problem} in {safe_name(root)}; fix it{lenient_hint()}")
     images: list[Path] = []
     for path in files:
         if path.suffix.lower() in IMAGE_SUFFIXES:
@@ -86,7 +87,7 @@ def list_images(
             if lenient:
                 skipped.add(path, "not an image file")
             else:
-                raise BenchError(f"{path}: not an image file in {root}; remove it or use --lenient")
+                raise BenchError(f"{path}: not an image file in {root}; remove it{lenient_hint()}")
     by_stem: dict[str, Path] = {}
     unique: list[Path] = []
     for path in images:
@@ -141,7 +142,7 @@ def pair_by_stem(
     if missing and not lenient:
         raise BenchError(
             f"{len(missing)} prediction(s) in {pred_dir} have no ground truth in {gt_dir}, e.g. "
-            f"{preds[missing[0]]}; add the GT or pass --lenient"
+            f"{preds[missing[0]]}; add the GT{lenient_hint('score the others')}"
         )
     for key in missing:
         skipped.add(preds[key], f"no ground-truth partner in {gt_dir}")

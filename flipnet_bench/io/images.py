@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io.atomic import atomic_path
+from flipnet_bench.io.hints import lenient_hint
 from flipnet_bench.io.names import safe_name
 
 if TYPE_CHECKING:  # torch loads inside the two converters: listing and hashing files never need it
@@ -102,12 +103,12 @@ def _open_checked(source: str | os.PathLike[str] | io.BytesIO, path: Path) -> Im
 def _too_large(what: str) -> str:
     return (
         f"image too large ({what}; the limit is {MAX_PIXELS:,} pixels, 8192x8192) or a corrupt header; "
-        "refused before decoding: downscale it or remove it (or pass --lenient to skip it)"
+        f"refused before decoding: downscale it or remove it{lenient_hint()}"
     )
 
 
 def _unreadable(path: Path, exc: BaseException) -> ImageReadError:
-    return ImageReadError(f"{safe_name(path)}: not a readable image ({exc}); re-export it or pass --lenient")
+    return ImageReadError(f"{safe_name(path)}: not a readable image ({exc}); re-export it{lenient_hint()}")
 
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:

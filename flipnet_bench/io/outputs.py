@@ -7,7 +7,9 @@ A folder the tool creates gets a marker file holding the settings record of the 
   the command writes (its ``owned`` patterns) are deleted before it starts clean;
 * a non-empty folder without the marker is never touched, unless ``overwrite`` (again: only owned patterns);
 * an output folder that is, contains or lies inside a source folder, or contains the current folder, the
-  home folder or ``/``, is refused outright (``overwrite`` does not lift this).
+  home folder or ``/``, is refused outright (``overwrite`` does not lift this);
+* one process at a time: the folder is locked (:mod:`flipnet_bench.io.lock`) before it is read or cleaned,
+  so a second command on it stops with "in use by PID …" and deletes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io.atomic import write_json
+from flipnet_bench.io.lock import lock_output
 
 MARKER = ".flipnet-bench-output.json"
 #: Names :func:`flipnet_bench.io.atomic.atomic_path` gives its temporary files (``.NAME.XXXXXXXX.tmp.SUF``).
@@ -112,6 +115,7 @@ def claim_output(
     check_location(out, sources)
     if out.exists() and not out.is_dir():
         raise BenchError(f"{out}: exists and is not a folder; give a folder path")
+    lock_output(out, command)  # before anything is read or cleaned: one process per folder
     owned = tuple(owned)
     record = {"command": command, "created_by": "flipnet-bench", "settings": _normalised(settings)}
     try:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from flipnet_bench.cli import command_group
+from flipnet_bench.io import args as types
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -55,8 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder (PNG per input stem; resumable)")
     p.add_argument("--checkpoint", default=None, help="checkpoint of a trained method")
     p.add_argument("--results", default=None, help="external method: folder of results with the LQ stems")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--seed", type=types.seed, default=0)
+    p.add_argument("--batch-size", type=types.positive, default=None)
     p.add_argument("--device", default=None, help="torch device (default: the method's choice, cpu here)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="extra method option")
     p.add_argument(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from flipnet_bench.config import load_section
+from flipnet_bench.io import args as types
 from flipnet_bench.metrics import list_metrics
 from flipnet_bench.metrics.params import ScoreParams
 
@@ -24,15 +26,40 @@ def _face_kwargs(path: str | None) -> dict[str, dict[str, object]]:
     return load_section("face_metrics", path or "params.yaml").metric_kwargs()
 
 
+def _check_score_outputs(args: argparse.Namespace) -> None:
+    """The output-file rule (flipnet_bench/io/outfile.py) and the reference statistics, before any work."""
+    from flipnet_bench.errors import BenchError
+    from flipnet_bench.io.outfile import check_distinct, check_output_file
+
+    if args.batch_size is not None and args.batch_size < 1:
+        raise BenchError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.num_workers is not None and args.num_workers < 0:
+        raise BenchError(f"--num-workers must be >= 0, got {args.num_workers}")
+    inputs = [args.pred, args.gt, args.lq, args.ref, args.ref_stats, args.mmse, args.params]
+    check_distinct({"--out": args.out, "--per-image": args.per_image})
+    kind = "protocol-scores" if args.protocol else "scores"
+    check_output_file(args.out, kind, flag="--out", inputs=inputs, overwrite=args.overwrite)
+    check_output_file(
+        args.per_image, "per-image", flag="--per-image", inputs=inputs, overwrite=args.overwrite
+    )
+    if args.ref_stats:
+        from flipnet_bench.metrics.fid import load_reference_stats
+
+        load_reference_stats(args.ref_stats)  # shape, finite, symmetric PSD: refused before scoring
+
+
 def _score(args: argparse.Namespace) -> int:
+    from flipnet_bench.errors import BenchError
+
+    if args.protocol and args.metrics:
+        raise BenchError("--protocol fixes the metrics; drop --metrics (or drop --protocol)")
+    if not args.protocol and (args.set or args.mmse or args.qalign):
+        raise BenchError("--set, --mmse and --qalign belong to --protocol; add --protocol NAME or drop them")
+    _check_score_outputs(args)
     if args.protocol:
         from flipnet_bench.protocols.cli import score_with_protocol
 
         return score_with_protocol(args)
-    if args.set or args.mmse or args.qalign:
-        from flipnet_bench.errors import BenchError
-
-        raise BenchError("--set, --mmse and --qalign belong to --protocol; add --protocol NAME or drop them")
     from dataclasses import replace
 
     from flipnet_bench.metrics.score import score_folders, write_outputs
@@ -47,6 +74,10 @@ def _score(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, lenient=args.lenient, params=params, per_image=per_image,
         metric_kwargs=_face_kwargs(args.params), allow_missing=args.allow_missing,
     )  # fmt: skip
+    if args.per_image:  # where compare finds the per-image values (relative to the JSON's folder)
+        report["info"]["per_image_file"] = os.path.relpath(
+            Path(args.per_image).resolve(), Path(args.out).resolve().parent
+        )
     write_outputs(report, args.out, per_image, args.per_image)
     for name, entry in report["metrics"].items():
         value = "skipped" if entry["value"] is None else f"{entry['value']:.4f}"
@@ -63,8 +94,14 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _fid_stats(args: argparse.Namespace) -> int:
+    from flipnet_bench.errors import BenchError
+    from flipnet_bench.io.outfile import check_output_file
     from flipnet_bench.metrics.frechet import FeatureStats
     from flipnet_bench.metrics.inception import folder_features
+
+    check_output_file(args.out, "fid-stats", flag="--out", inputs=[args.folder], overwrite=args.overwrite)
+    if args.batch_size < 1:
+        raise BenchError(f"--batch-size must be >= 1, got {args.batch_size}")
 
     stats = FeatureStats()
     stats.update(folder_features(args.folder, dims=args.dims, batch_size=args.batch_size))
@@ -87,15 +124,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ref.add_argument("--ref-stats", help="FID statistics: .npz (mu, sigma) or basicsr .pth (mean, cov)")
     p.add_argument("--metrics", help="comma-separated metric names (default: params.yaml score.metrics)")
     p.add_argument("--out", required=True, help="output JSON (written atomically)")
-    p.add_argument("--per-image", help="optional per-image values as parquet")
+    p.add_argument("--per-image", help="optional per-image values as parquet (what `compare` reads)")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out/--per-image not written by score"
+    )
     p.add_argument("--lenient", action="store_true", help="skip (and list) bad files instead of failing")
     p.add_argument(
         "--allow-missing",
         action="store_true",
         help="score although some --gt images have no prediction; they are listed in the JSON and printed",
     )
-    p.add_argument("--batch-size", type=int, help="images per backbone call (default: score.batch_size)")
-    p.add_argument("--num-workers", type=int, help="image decoding processes (default: score.num_workers)")
+    p.add_argument(
+        "--batch-size", type=types.positive, help="images per backbone call (default: score.batch_size)"
+    )
+    p.add_argument(
+        "--num-workers", type=types.non_negative, help="image decoding processes (default: score.num_workers)"
+    )
     p.add_argument("--params", help="params file (default: ./params.yaml if present)")
     proto = p.add_argument_group("protocols (`flipnet-bench protocols` lists them)")
     proto.add_argument("--protocol", help="score exactly as a published evaluation did, e.g. ntire2025, pmrf")
@@ -108,5 +152,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("folder", help="image folder, e.g. FFHQ 512x512")
     s.add_argument("--out", required=True, help="output .npz (pytorch-fid format plus count)")
     s.add_argument("--dims", type=int, default=2048, choices=[64, 192, 768, 2048])
-    s.add_argument("--batch-size", type=int, default=16)
+    s.add_argument("--batch-size", type=types.positive, default=16)
+    s.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out not written by fid-stats"
+    )
     s.set_defaults(func=_fid_stats)

@@ -20,7 +20,7 @@ import numpy as np
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.metrics.base import Batch, Metric, MetricResult
-from flipnet_bench.metrics.frechet import FeatureStats, FrechetToReference, load_stats
+from flipnet_bench.metrics.frechet import FeatureStats, FrechetToReference, check_gaussian, load_stats
 from flipnet_bench.metrics.inception import (
     FEATURE_DIMS,
     WEIGHT_NAME,
@@ -74,6 +74,7 @@ def load_reference_stats(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     mu, sigma = (np.asarray(torch.as_tensor(data[k]).double().numpy()) for k in ("mean", "cov"))
     if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
         raise BenchError(f"{path}: mean has shape {mu.shape} and cov {sigma.shape}; expected (D,) and (D, D)")
+    check_gaussian(path, mu, sigma)
     return mu, sigma
 
 

@@ -129,7 +129,36 @@ def load_stats(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         raise BenchError(f"{path}: not a readable .npz statistics file ({exc})") from exc
     if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
         raise BenchError(f"{path}: mu has shape {mu.shape} and sigma {sigma.shape}; expected (D,) and (D, D)")
+    check_gaussian(path, mu, sigma)
     return mu, sigma
+
+
+#: Tolerances of :func:`check_gaussian`, relative to ``max |sigma|`` (symmetry) and ``trace(sigma)`` (the
+#: jitter under which a Cholesky factorisation must succeed): float32-saved covariances pass, a matrix with
+#: a clearly negative eigenvalue (which turns FID negative) does not.
+SYMMETRY_TOL = 1e-6
+PSD_TOL = 1e-6
+
+
+def check_gaussian(path: str | Path, mu: np.ndarray, sigma: np.ndarray) -> None:
+    """Reference statistics must be finite with a symmetric positive semi-definite covariance (within the
+    tolerances above); anything else is a BenchError naming the file, never a silently wrong distance."""
+    for name, arr in (("mean", mu), ("covariance", sigma)):
+        bad = int(np.size(arr) - np.isfinite(arr).sum())
+        if bad:
+            raise BenchError(f"{path}: the {name} has {bad} non-finite value(s); not usable statistics")
+    scale = float(np.abs(sigma).max(initial=0.0))
+    asym = float(np.abs(sigma - sigma.T).max(initial=0.0))
+    if asym > SYMMETRY_TOL * max(scale, 1e-12):
+        raise BenchError(f"{path}: the covariance is not symmetric (max |S - Sᵀ| = {asym:.3g}, "
+                         f"max |S| = {scale:.3g}); not usable statistics")  # fmt: skip
+    jitter = PSD_TOL * max(float(np.trace(sigma)), 1e-12)
+    try:
+        np.linalg.cholesky((sigma + sigma.T) / 2 + jitter * np.eye(len(sigma)))
+    except np.linalg.LinAlgError:
+        low = float(np.linalg.eigvalsh((sigma + sigma.T) / 2)[0])
+        raise BenchError(f"{path}: the covariance is not positive semi-definite (smallest eigenvalue "
+                         f"{low:.4g}, trace {np.trace(sigma):.4g})") from None  # fmt: skip
 
 
 class FrechetToReference:

@@ -3,7 +3,9 @@
 pyiqa (PolyForm-Noncommercial, heavy dependencies) is optional: it is imported only when such a metric is
 asked for. pyiqa downloads weights on first use; here every download is intercepted while the metric is
 built, so an offline machine gets a :class:`BenchError` naming the file to place (and where) instead of a
-hang or a half-written file. Distribution metrics (pyiqa's folder-based ``fid``) are refused: use ``fid``.
+hang or a half-written file. Every weight file pyiqa loads meanwhile is hash-checked and read with
+``weights_only=True`` (:mod:`flipnet_bench.weights.pyiqa`): a planted file is refused, never executed.
+Distribution metrics (pyiqa's folder-based ``fid``) are refused: use ``fid``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.metrics.base import Batch, PerImageMetric, check_range
+from flipnet_bench.weights.pyiqa import PyiqaWeightRefused
 
 
 class _DownloadBlocked(Exception):
@@ -33,10 +36,14 @@ def _blocked(url: str, dst: str, *args: Any, **kwargs: Any) -> None:
 
 @contextlib.contextmanager
 def _no_downloads() -> Iterator[None]:
-    """Make pyiqa's and torch.hub's downloads raise, and put huggingface_hub in offline mode."""
+    """Make pyiqa's and torch.hub's downloads raise, put huggingface_hub in offline mode, and route every
+    ``torch.load`` through the weight checks of :mod:`flipnet_bench.weights.pyiqa` (hash, weights only)."""
+    from flipnet_bench.weights.pyiqa import guarded_load
+
     patches = [
         mock.patch("pyiqa.utils.download_util.download_url_to_file", _blocked),
         mock.patch("torch.hub.download_url_to_file", _blocked),
+        mock.patch("torch.load", guarded_load(torch.load)),
     ]
     with contextlib.ExitStack() as stack:
         for p in patches:
@@ -74,6 +81,8 @@ class PyiqaMetric(PerImageMetric):
         try:
             with _no_downloads():
                 self._net = pyiqa.create_metric(pyiqa_name, device=torch.device(device), **options)
+        except PyiqaWeightRefused:
+            raise
         except _DownloadBlocked as exc:
             raise BenchError(
                 f"pyiqa:{pyiqa_name}: weights not present; download {exc.url} to {exc.dst} "

@@ -42,13 +42,10 @@ def _protocols(args: argparse.Namespace) -> int:
 def score_with_protocol(args: argparse.Namespace) -> int:
     """``flipnet-bench score --protocol NAME``: every column of the protocol, unavailable ones named."""
     from flipnet_bench.config import load_section
-    from flipnet_bench.errors import BenchError
     from flipnet_bench.io import write_json
     from flipnet_bench.protocols import get_protocol
     from flipnet_bench.protocols.run import Inputs, score_protocol
 
-    if args.metrics:
-        raise BenchError("--protocol fixes the metrics; drop --metrics (or drop --protocol)")
     params_file = args.params or ("params.yaml" if Path("params.yaml").is_file() else None)
     params = load_section("score", params_file) if params_file else None
     face = load_section("face_metrics", params_file) if params_file else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from flipnet_bench.io import args as types
+
 
 def parse_named_dirs(values: list[str] | None, flag: str) -> dict[str, Path]:
     """``NAME=DIR`` arguments → {name: folder}; a malformed, duplicate or missing entry is a BenchError."""
@@ -28,10 +30,16 @@ def parse_named_dirs(values: list[str] | None, flag: str) -> dict[str, Path]:
 def cmd_realism(args: argparse.Namespace) -> int:
     from flipnet_bench.errors import BenchError
     from flipnet_bench.io import write_json
+    from flipnet_bench.io.outfile import check_output_file
     from flipnet_bench.report.realism_study import StudySettings, markdown_table, run_study
 
     if args.hq is not None and not args.hq.is_dir():
         raise BenchError(f"--hq {args.hq}: not a folder")
+    if args.max_images < 1:
+        raise BenchError(f"--max-images must be >= 1, got {args.max_images}")
+    real, synth = parse_named_dirs(args.real, "--real"), parse_named_dirs(args.synth, "--synth")
+    inputs = [*real.values(), *synth.values(), args.hq, args.flipnet_checkpoint]
+    check_output_file(args.out, "realism", flag="--out", inputs=inputs, overwrite=args.overwrite)
     settings = StudySettings(
         metrics=tuple(args.metrics),
         max_images=args.max_images,
@@ -41,9 +49,7 @@ def cmd_realism(args: argparse.Namespace) -> int:
         models=tuple(args.models),
         flipnet_checkpoint=args.flipnet_checkpoint,
     )
-    result = run_study(
-        parse_named_dirs(args.real, "--real"), parse_named_dirs(args.synth, "--synth"), args.hq, settings
-    )
+    result = run_study(real, synth, args.hq, settings)
     write_json(args.out, result)
     for metric in settings.metrics:
         print(markdown_table(result, metric) + "\n")
@@ -66,6 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--synth", action="append", metavar="NAME=DIR", help="a synthesized LQ set (repeatable)")
     p.add_argument("--hq", type=Path, default=None, help="clean HQ at the real sets' scale (floors, models)")
     p.add_argument("--out", type=Path, required=True, help="JSON file for the full result")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out not written by realism"
+    )
     from flipnet_bench.report.params import REALISM_MODELS, RealismParams
 
     distances = RealismParams().metrics  # the default runs every distance
@@ -80,8 +89,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=FlipnetParams().base,
         help="checkpoint of the flipnet row (tiled at native scale; default: the joint model %(default)s)",
     )
-    p.add_argument("--max-images", type=int, default=64, help="per set (seeded subset beyond)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-images", type=types.positive, default=64, help="per set (seeded subset beyond)")
+    p.add_argument("--seed", type=types.seed, default=0)
     p.add_argument(
         "--pixel-scale",
         type=float,

@@ -38,8 +38,26 @@ class Run:
             self.result: dict[str, Any] = json.loads(scores.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise BenchError(f"{scores}: not valid JSON ({exc}); re-run the score stage") from exc
+        _check_shape(scores, self.result)
         self.path = scores
         self._features: dict[str, dict[str, np.ndarray]] | None = None
+        self._load_per_image_file()
+
+    def _load_per_image_file(self) -> None:
+        """A standalone ``score --out J --per-image P`` keeps per-image values in P (named in J's info)."""
+        name = (self.result.get("info") or {}).get("per_image_file")
+        if self.result.get("per_image") or not isinstance(name, str):
+            return
+        path = self.path.parent / name
+        if not path.is_file():
+            raise BenchError(f"{self.path} names its per-image file {path}, which is missing; re-run score")
+        import pandas as pd
+
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 - any unreadable Parquet is the same user-facing error
+            raise BenchError(f"{path}: not a readable per-image Parquet ({exc}); re-run score") from exc
+        self.result["per_image"] = {str(m): {str(k): float(v) for k, v in frame[m].items()} for m in frame}
 
     @property
     def features(self) -> dict[str, dict[str, np.ndarray]]:
@@ -58,8 +76,44 @@ class Run:
                 if isinstance(v, int | float) and math.isfinite(v)}  # fmt: skip
 
 
+def _check_shape(path: Path, result: Any) -> None:
+    """A scores JSON is an object whose ``metrics`` map names to objects (and ``per_image``, when present,
+    metric names to objects); anything else is named, never an AttributeError."""
+    if not isinstance(result, dict) or not isinstance(result.get("metrics"), dict):
+        raise BenchError(f"{path}: not a scores JSON (expected an object with a 'metrics' object, as "
+                         "`flipnet-bench score` writes)")  # fmt: skip
+    for key, section in (("metrics", result["metrics"]), ("per_image", result.get("per_image") or {})):
+        if not isinstance(section, dict):
+            raise BenchError(f"{path}: '{key}' is not an object")
+        for name, entry in section.items():
+            if not isinstance(entry, dict):
+                raise BenchError(f"{path}: {key}.{name} is {type(entry).__name__}, expected an object")
+    if not isinstance(result.get("info", {}), dict):
+        raise BenchError(f"{path}: 'info' is not an object")
+
+
+def _check_definitions(metric: str, a: Run, b: Run) -> None:
+    """Two runs' values compare only under the same metric definition (channel, crop, weights, reference)."""
+    da, db = a.entry(metric).get("definition"), b.entry(metric).get("definition")
+    if da == db:
+        return
+    if not (isinstance(da, dict) and isinstance(db, dict)):
+        raise BenchError(f"{metric}: {a.path} and {b.path} do not both record its definition; re-score them")
+    diff = "; ".join(f"{k}: {json.dumps(da.get(k))} vs {json.dumps(db.get(k))}"
+                     for k in sorted(set(da) | set(db)) if da.get(k) != db.get(k))  # fmt: skip
+    raise BenchError(f"{metric} is defined differently in {a.path} and {b.path} ({diff}); score both runs "
+                     "the same way before comparing them")  # fmt: skip
+
+
 def _compare_means(metric: str, a: Run, b: Run, seed: int) -> PairedResult:
     va, vb = a.per_image(metric), b.per_image(metric)
+    for run, values in ((a, va), (b, vb)):
+        if not values:
+            raise BenchError(
+                f"{metric}: {run.path} has no per-image values, which a paired comparison needs. Score with "
+                f"`flipnet-bench score ... --out {run.path} --per-image PER_IMAGE.parquet` (the JSON then "
+                "names the Parquet), or pass a pipeline score folder (out/scores/<set>/<method>)"
+            )
     keys = sorted(set(va) & set(vb))
     if len(keys) < 3:
         raise BenchError(f"{metric}: only {len(keys)} images have values in both {a.path} and {b.path}")
@@ -107,6 +161,7 @@ def compare_metric(name: str, run_a: Run, run_b: Run, seed: int = 0) -> PairedRe
     """The paired test of one metric (raw p; Holm is applied by the caller across its family)."""
     if not (run_a.has_value(name) and run_b.has_value(name)):
         raise BenchError(f"metric {name!r} has no value in both {run_a.path} and {run_b.path}")
+    _check_definitions(name, run_a, run_b)
     compare = _compare_distribution if name in DISTRIBUTION_METRICS else _compare_means
     return compare(name, run_a, run_b, seed)
 
@@ -114,6 +169,8 @@ def compare_metric(name: str, run_a: Run, run_b: Run, seed: int = 0) -> PairedRe
 def compare_runs(a: str | Path, b: str | Path, metrics: Sequence[str] | None = None, seed: int = 0,
                  alpha: float = ALPHA) -> dict[str, Any]:  # fmt: skip
     """Paired comparison of run ``a`` and run ``b`` on every metric both have (or ``metrics``)."""
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):  # NaN fails both comparisons
+        raise BenchError(f"--alpha must lie strictly between 0 and 1, got {alpha}")
     run_a, run_b = Run(a), Run(b)
     names = list(metrics) if metrics else [m for m in run_a.result.get("metrics", {}) if run_b.has_value(m)]
     results: list[PairedResult] = []

@@ -78,6 +78,29 @@ def save_flipnet(
     )
 
 
+def resolve_prior_path(folder: str | Path, recorded: str, hub_id_allowed: bool = False) -> Path:
+    """The prior a checkpoint recorded, found relative to the checkpoint itself, never the current folder.
+
+    An absolute path is taken as is. A relative one (as written at training time, from the project root)
+    is looked up against each folder above the checkpoint, nearest first, then as a sibling of the
+    checkpoint with the same name: ``checkpoints/flipnet-tiny`` finds ``checkpoints/prior-tiny`` from any
+    working directory. With ``hub_id_allowed`` (sd21), a value found nowhere is returned as given.
+    """
+    path = Path(recorded)
+    if path.is_absolute() or not recorded:
+        return path
+    here = Path(folder).resolve()
+    tried = [anc / path for anc in here.parents] + [here.parent / path.name]
+    for candidate in tried:
+        if candidate.is_dir():
+            return candidate
+    if hub_id_allowed:
+        return path
+    shown = ", ".join(str(t) for t in tried[:3])
+    raise BenchError(f"{folder}: its prior {recorded!r} was not found relative to the checkpoint (tried "
+                     f"{shown}, ...); put the prior folder there")  # fmt: skip
+
+
 def load_flipnet(
     folder: str | Path, prior_path: str | None = None, device: str | torch.device = "cpu"
 ) -> Flipnet:
@@ -91,7 +114,8 @@ def load_flipnet(
             "with `flipnet-bench train flipnet` or pass --checkpoint"
         )
     info = json.loads((folder / FLIPNET_CONFIG).read_text(encoding="utf-8"))
-    prior_path = prior_path or info["prior_path"]
+    hub_id_allowed = get_config(info["config"]).name == "sd21"  # its prior may be a hub id, not a folder
+    prior_path = prior_path or str(resolve_prior_path(folder, info["prior_path"], hub_id_allowed))
     prior_file = Path(prior_path) / WEIGHTS_NAME
     if info.get("prior_sha256") and prior_file.is_file() and sha256_file(prior_file) != info["prior_sha256"]:
         raise BenchError(
