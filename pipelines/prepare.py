@@ -1,7 +1,7 @@
-"""Stage `prepare`: verify the input datasets against their manifests, build the CelebA-Test-style synthetic
-test pairs from the HQ test split (classic preset, fixed seed), and write one small record per dataset
-(``out/prepare/sets/<name>.json``: its files and hashes) that the later stages depend on, so a change in one
-dataset re-runs only the stages that read it."""
+"""Stage `prepare`: verify the input datasets against their manifests, verify the shipped CelebA-Test-style
+synthetic test pairs (hashes and recipe; they are data, never re-made here), and write one small record per
+dataset (``out/prepare/sets/<name>.json``: its files and hashes) that the later stages depend on, so a change
+in one dataset re-runs only the stages that read it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from _stage import load_section, pipeline_params, run
 
 from flipnet_bench.data.manifest import build_manifest, verify_manifest
 from flipnet_bench.data.registry import get_dataset
-from flipnet_bench.degrade.make import degrade_to_folder
+from flipnet_bench.data.testpairs import Recipe, check_test_pairs
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import write_json
 from flipnet_bench.report.layout import resolve_set
@@ -33,14 +33,6 @@ def checked_manifest(name: str, root: Path) -> dict:
     return {"root": str(root), "files": manifest["files"]}
 
 
-def build_synthetic_test(prep, data, out: Path) -> None:  # noqa: ANN001 - typed params sections
-    hq = get_dataset(prep.source, data).root
-    # The stage owns this folder: pairs of other settings are replaced, never mixed.
-    degrade_to_folder(
-        hq, out, model=prep.model, seed=prep.seed, preset=prep.preset, pairs=True, overwrite=True
-    )
-
-
 def main(args: argparse.Namespace) -> None:
     pipe, data, prep = pipeline_params(), load_section("data"), load_section("prepare")
     records = Path(args.records)
@@ -49,8 +41,8 @@ def main(args: argparse.Namespace) -> None:
             records / f"{name}.json",
             {"dataset": name, **checked_manifest(name, get_dataset(name, data).root)},
         )
-    synthetic = f"synthetic-celeba-test-style@{prep.source}"
-    build_synthetic_test(prep, data, get_dataset(synthetic, data).root)  # a declared output: always built
+    pairs = get_dataset(f"synthetic-celeba-test-style@{prep.source}", data)
+    print(check_test_pairs(pairs.root, pairs.gt_root, Recipe(prep.model, prep.preset, prep.seed)))
     for alias in pipe.sets:
         test_set = resolve_set(alias, pipe.sets, data)
         record = {"dataset": test_set.dataset, "lq": checked_manifest(alias, test_set.lq_dir)}

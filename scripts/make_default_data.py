@@ -55,7 +55,11 @@ def write_attribution(shared: Path, out: Path, lfw_count: int) -> None:
         "- `real-pairs/` — centre 128² crops of pairs from `real-pairs` (`pairs.csv` keeps provenance).\n"
         "- `realism/` — native-pixel 96×192 crops (eyes–nose band of the 512² face) of 12 further\n"
         "  images per `real-lq-dev` set and of 8 held-out `hq-webmorph` faces aligned at 512²\n"
-        "  (degradation realism study).\n\n"
+        "  (degradation realism study).\n"
+        "- `synthetic-celeba-test-style@hq-test/` — the synthetic CelebA-Test-style test pairs: the 64\n"
+        "  `hq/test` faces degraded once (classic model, GFPGAN preset, seed 2024) by\n"
+        "  `python scripts/make_test_pairs.py`, stored as lossless WebP; derived from the `hq-webmorph`\n"
+        "  faces above, whose licences apply.\n\n"
         f"{table}\n"
     )
     with atomic_open(out / "ATTRIBUTION.md", "w", encoding="utf-8") as handle:

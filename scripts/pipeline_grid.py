@@ -12,6 +12,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from flipnet_eval import grid  # noqa: E402
 
+from flipnet_bench.data.registry import get_dataset  # noqa: E402
 from flipnet_bench.io import list_images, read_image, to_tensor  # noqa: E402
 
 
@@ -21,14 +22,14 @@ def _load(folder: Path, stem: str) -> torch.Tensor:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--pairs", type=Path, default=Path("data/synthetic/synthetic-celeba-test-style@hq-test"))
     ap.add_argument("--restored", type=Path, default=Path("out/restored/synthetic-hq-test"))
     ap.add_argument("--methods", nargs="+", default=["restorer_o", "flipnet"])
     ap.add_argument("--n", type=int, default=6)
     ap.add_argument("--out", type=Path, default=Path("docs/pipeline_restore.png"))
     args = ap.parse_args()
-    stems = [p.stem for p in list_images(args.pairs / "hq")][: args.n]
-    folders = [args.pairs / "lq", *(args.restored / m for m in args.methods), args.pairs / "hq"]
+    pairs = get_dataset("synthetic-celeba-test-style@hq-test")  # shipped LQ files, HQ = the hq-test split
+    stems = [p.stem for p in list_images(pairs.lq_root)][: args.n]
+    folders = [pairs.lq_root, *(args.restored / m for m in args.methods), pairs.gt_root]
     grid([[_load(f, s) for f in folders] for s in stems], args.out)
     print(f"wrote {args.out}")
 

@@ -32,6 +32,7 @@ data:
   celeba_real: null
   real_pairs: null
   synthetic_root: data/synthetic
+  synthetic_test: data/synthetic/{SYNTH_NAME}
 pipeline:
   sets: {{{SET}: {SYNTH_NAME}}}
   methods: [identity]

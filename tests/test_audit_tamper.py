@@ -126,7 +126,9 @@ def test_tampered_manifest_entry_fails(ws) -> None:
     data["files"][1]["sha256"] = "0" * 64
     manifest.write_text(json.dumps(data))
     found = failures(audit(ws, ["manifests"]))
-    assert found == {"manifests: hq-test": ["data/hq/test: changed face01.png"]}
+    # the synthetic test pairs' HQ partners are the hq-test files: both datasets report the change
+    changed = ["data/hq/test: changed face01.png"]
+    assert found == {"manifests: hq-test": changed, f"manifests: {SYNTH_NAME}": changed}
 
 
 def test_changed_input_fails_manifest_and_prepare_record(ws) -> None:

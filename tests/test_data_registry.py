@@ -49,7 +49,11 @@ def test_official_celeba_test_from_local_path(tmp_path: Path, rng: np.random.Gen
 def test_synthetic_pairs_are_named_after_their_source() -> None:
     spec = get_dataset("synthetic-celeba-test-style@hq-test")
     assert spec.entry.synthetic_source == "hq-test" and spec.entry.official_count is None
-    assert spec.lq_root == Path("data/synthetic/synthetic-celeba-test-style@hq-test/lq")
+    # shipped data: LQ files in data.synthetic_test, their HQ partners in the hq-test split
+    assert spec.lq_root == Path("data/default/synthetic-celeba-test-style@hq-test/lq")
+    assert spec.gt_root == Path("data/default/hq/test")
+    made = get_dataset("synthetic-celeba-test-style@hq-train")  # made on demand
+    assert made.lq_root == Path("data/synthetic/synthetic-celeba-test-style@hq-train/lq")
     assert "NOT the official" in spec.entry.note
 
 

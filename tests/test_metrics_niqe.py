@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,7 @@ import torch
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images, read_image, to_tensor, write_image
 from flipnet_bench.metrics import Batch
+from flipnet_bench.metrics.functional.color import rgb_to_y_yiq
 from flipnet_bench.metrics.functional.imresize import imresize
 from flipnet_bench.metrics.functional.niqe import _gaussian7, niqe_features
 from flipnet_bench.metrics.niqe import FDNIQE, NIQE
@@ -166,3 +170,50 @@ def test_missing_prerequisite_skips_only_off_ci(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         require("flipnet_bench_no_such_module")
+
+
+# MKL's kernel choice on a CPU without AVX-512 (AMD EPYC and older Intel): MKL_CBWR pins its code path.
+_AVX2_BLAS = {"MKL_ENABLE_INSTRUCTIONS": "AVX2", "MKL_CBWR": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
+_LUMA_SCRIPT = """
+import sys, numpy as np, torch
+from flipnet_bench.metrics.functional.color import rgb_to_y_yiq
+x = torch.from_numpy(np.load(sys.argv[1])).permute(0, 3, 1, 2).float() / 255
+w = torch.tensor([[0.299, 0.587, 0.114]] * 3, dtype=torch.float32).t()  # a float32 BLAS product, like pyiqa
+blas = (torch.matmul(x.permute(0, 2, 3, 1), w)[..., :1] * 255).round().permute(0, 3, 1, 2).double()
+np.save(sys.argv[2], torch.cat([rgb_to_y_yiq(x), blas], 1).numpy())
+"""
+
+
+def _ties(n: int) -> np.ndarray:
+    """8-bit RGB pixels whose Y = (299 R + 587 G + 114 B) / 1000 is exactly at .5 (as (1, 1, n, 3))."""
+    rgb = np.random.default_rng(0).integers(0, 256, size=(2000 * n, 3))  # ~1 in 1,000 is a tie
+    milli = rgb @ np.array([299, 587, 114])
+    return rgb[milli % 1000 == 500][:n].astype(np.uint8).reshape(1, 1, n, 3)
+
+
+def test_luma_is_the_same_under_another_blas_kernel(tmp_path: Path) -> None:
+    """NIQE's rounded luma must not depend on the CPU's BLAS kernel (it decides the grey level of ties)."""
+    pixels = _ties(1000)
+    assert pixels.shape[2] == 1000
+    np.save(tmp_path / "x.npy", pixels)
+    runs = []
+    for name, extra in (("native", {}), ("avx2", _AVX2_BLAS)):
+        env = {**os.environ, **extra, "OMP_NUM_THREADS": "1"}
+        out = tmp_path / f"{name}.npy"
+        cmd = [sys.executable, "-c", _LUMA_SCRIPT, str(tmp_path / "x.npy"), str(out)]
+        subprocess.run(cmd, env=env, check=True)
+        runs.append(np.load(out))
+    (ours, blas), (ours_avx2, blas_avx2) = ((r[:, 0], r[:, 1]) for r in runs)
+    np.testing.assert_array_equal(ours, ours_avx2)
+    milli = pixels.reshape(-1, 3).astype(np.int64) @ np.array([299, 587, 114])
+    assert set(np.unique(ours.reshape(-1) - (milli - 500) / 1000)) <= {0.0, 1.0}  # a tie's two neighbours
+    if np.array_equal(blas, blas_avx2):  # only an AVX-512 CPU has two MKL kernels to tell apart
+        pytest.skip("this CPU's BLAS uses one kernel for both settings (no AVX-512)")
+
+
+def test_luma_matches_exact_arithmetic_off_ties() -> None:
+    rgb = np.random.default_rng(1).integers(0, 256, size=(1, 64, 64, 3))
+    milli = rgb @ np.array([299, 587, 114])
+    y = rgb_to_y_yiq(torch.from_numpy(rgb).permute(0, 3, 1, 2).float() / 255)[0, 0].numpy()
+    off = milli % 1000 != 500
+    np.testing.assert_array_equal(y[off[0]], np.round(milli / 1000)[0][off[0]])

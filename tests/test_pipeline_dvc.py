@@ -97,7 +97,7 @@ def test_resolve_set_and_method_entries(tmp_path: Path) -> None:
     real = resolve_set("lfw", {"lfw": "lfw-test"}, data)
     assert real.lq_dir == tmp_path / "lfw" and not real.has_gt
     synth = resolve_set("s", {"s": "synthetic-celeba-test-style@hq-test"}, data)
-    assert synth.has_gt and synth.lq_dir.name == "lq" and synth.gt_dir.name == "hq"
+    assert synth.has_gt and synth.lq_dir.name == "lq" and synth.gt_dir == data.hq_test
     with pytest.raises(BenchError, match="not in params.yaml pipeline.sets"):
         resolve_set("nope", {"lfw": "lfw-test"}, data)
     with pytest.raises(BenchError, match="HQ split, not a test set"):

@@ -2,9 +2,9 @@
 inputs and these weights produce?
 
 Check families live one per module and register in :data:`CHECKS` (``Registry("audit check")``): ``dvc``,
-``manifests``, ``weights``, ``environment``, ``determinism``, ``rescoring``, ``datasets``. Call
-:func:`run_audit` from code; the CLI adds the table and the exit status. Exports load on first use
-(:mod:`flipnet_bench.lazy`) so that the command line starts fast.
+``manifests``, ``weights``, ``environment``, ``determinism``, ``rescoring``, ``reproduction``,
+``datasets``. Call :func:`run_audit` from code; the CLI adds the table and the exit status. Exports load on
+first use (:mod:`flipnet_bench.lazy`) so that the command line starts fast.
 """
 
 from flipnet_bench.lazy import lazy_exports

@@ -63,6 +63,7 @@ CHECK_ORDER: tuple[str, ...] = (
     "environment",
     "determinism",
     "rescoring",
+    "reproduction",
     "datasets",
 )
 for _name in CHECK_ORDER:

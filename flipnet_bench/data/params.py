@@ -3,6 +3,8 @@
 Defaults point at the bundled ``data/default`` subset (relative to the project root, where ``dvc repro``
 runs); full-size runs override the roots (e.g. ``dvc exp run -S data.lfw_test=/datasets/LFW-Test``). A root of
 ``null`` means "not available here": using that dataset is an error naming the key to set.
+``synthetic_root`` holds CelebA-Test-style pairs made on demand (``…@hq-train``); the test pairs
+(``…@hq-test``) are shipped data (:mod:`flipnet_bench.data.testpairs`).
 """
 
 from __future__ import annotations
@@ -27,4 +29,6 @@ class DataParams:
     celeba_test_lq: Path | None = None
     celeba_test_gt: Path | None = None
     real_pairs: Path | None = DEFAULT / "real-pairs"
+    #: The shipped synthetic CelebA-Test-style pairs (LQ files; their HQ partners are ``hq_test``'s).
+    synthetic_test: Path | None = DEFAULT / "synthetic-celeba-test-style@hq-test"
     synthetic_root: Path = Path("data/synthetic")

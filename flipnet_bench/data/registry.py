@@ -4,7 +4,8 @@ exists, the official image count.
 Kinds: ``hq`` (clean faces: training / synthetic-pair sources), ``real-lq`` (real degraded faces without
 ground truth) and ``pairs`` (LQ/GT folders matched by stem). Synthetic CelebA-Test-style pairs are named after
 the HQ split they were made from (``synthetic-celeba-test-style@hq-test``) so they can never pass for the
-official CelebA-Test. A folder whose count differs from the official one is reported (a warning and in
+official CelebA-Test; the ``@hq-test`` pairs are shipped data (:mod:`flipnet_bench.data.testpairs`).
+A folder whose count differs from the official one is reported (a warning and in
 ``data info`` / ``data verify``), never hidden: the bundled default holds 16 images per real-world set.
 """
 
@@ -85,6 +86,10 @@ for _split in ("hq-train", "hq-test"):
         DatasetEntry(
             f"synthetic-celeba-test-style@{_split}",
             "pairs",
+            # The test pairs are shipped bytes (LQ in data.synthetic_test, HQ = the hq-test split); the
+            # train-split pairs are made on demand under data.synthetic_root.
+            root_key="synthetic_test" if _split == "hq-test" else None,
+            gt_key="hq_test" if _split == "hq-test" else None,
             official_count=None,
             note=f"CelebA-Test-style synthetic pairs made from {_split}; NOT the official CelebA-Test",
             synthetic_source=_split,
@@ -160,6 +165,9 @@ def get_dataset(name: str, params: DataParams | None = None) -> DatasetSpec:
     a BenchError with "did you mean"; an unset root raises one naming the params key."""
     params = params or DataParams()
     entry = DATASETS.get(name)
+    if entry.synthetic_source is not None and entry.root_key is not None and entry.gt_key is not None:
+        root = _root(params, entry.root_key, name)  # shipped pairs: LQ here, HQ in their source split
+        return DatasetSpec(entry, root, root / "lq", _root(params, entry.gt_key, name))
     if entry.synthetic_source is not None:
         root = Path(params.synthetic_root) / entry.name
         return DatasetSpec(entry, root, root / "lq", root / "hq")
