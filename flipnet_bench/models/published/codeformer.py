@@ -87,8 +87,11 @@ class CodeFormer(VQAutoEncoder):
         codebook_size: int = 1024,
         latent_size: int = 256,
         connect_list: tuple[str, ...] = ("32", "64", "128", "256"),
+        nf: int = 64,
     ) -> None:
-        super().__init__(512, 64, (1, 2, 2, 4, 4, 8), 2, (16,), codebook_size)
+        """``nf``: the VQGAN's base width (64 in the official network, which fixes it; smaller values serve
+        fast tests of the surrounding code)."""
+        super().__init__(512, nf, (1, 2, 2, 4, 4, 8), 2, (16,), codebook_size)
         self.connect_list = tuple(connect_list)
         self.position_emb = nn.Parameter(torch.zeros(latent_size, dim_embd))
         self.feat_emb = nn.Linear(256, dim_embd)
@@ -98,9 +101,8 @@ class CodeFormer(VQAutoEncoder):
         self.idx_pred_layer = nn.Sequential(
             nn.LayerNorm(dim_embd), nn.Linear(dim_embd, codebook_size, bias=False)
         )
-        self.fuse_convs_dict = nn.ModuleDict(
-            {s: Fuse_sft_block(CHANNELS[s], CHANNELS[s]) for s in connect_list}
-        )
+        width = {s: c * nf // 64 for s, c in CHANNELS.items()}
+        self.fuse_convs_dict = nn.ModuleDict({s: Fuse_sft_block(width[s], width[s]) for s in connect_list})
 
     def forward(self, x: torch.Tensor, w: float = 0.5, adain: bool = True) -> torch.Tensor:
         enc_feats = {}
