@@ -37,7 +37,7 @@ def small_model(name: str) -> torch.nn.Module:
     from flipnet_bench.models.published.gpen import FullGenerator
     from flipnet_bench.models.published.restoreformer import RestoreFormer
 
-    rf = dict(ch=32, n_embed=16, embed_dim=32, z_channels=32)
+    rf = dict(ch=32, ch_mult=(1, 1, 1, 1, 1, 1), num_res_blocks=1, n_embed=16, embed_dim=32, z_channels=32)
     return {
         "gfpgan": lambda: GFPGANv1Clean(num_style_feat=32, num_mlp=1, narrow=0.0625),
         "codeformer": lambda: CodeFormer(dim_embd=32, n_head=2, n_layers=1, codebook_size=16, nf=32),
