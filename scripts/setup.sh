@@ -16,3 +16,8 @@ python -c "import facenet_pytorch" 2>/dev/null || python -m pip install -q --no-
 # pyiqa (NIQE parity reference, pyiqa:<name>; PolyForm-Noncommercial) without deps: its facexlib pulls
 # opencv-python 5, which overwrites the cv2 of opencv-python-headless 4; the metrics tested need none of them.
 python -c "import pyiqa" 2>/dev/null || python -m pip install -q --no-deps "pyiqa==0.1.16"
+# gfpgan and codeformer-pip ship the official GFPGAN / RestoreFormer / CodeFormer architecture files that the
+# parity tests run (tests/_published_ref.py loads them without the packages' imports). Without deps: they pull
+# basicsr, facexlib and opencv-python (which would replace opencv-python-headless 4); the tests need none.
+python -c "import importlib.util as u, sys; sys.exit(not (u.find_spec('gfpgan') and u.find_spec('codeformer')))" \
+  || python -m pip install -q --no-deps --no-build-isolation "gfpgan==1.3.8" "codeformer-pip==0.0.4"
