@@ -236,3 +236,22 @@ def test_restore_released_configuration_random_weights(name: str, one_face: Path
     assert record["complete"] and record["n"] == 1
     (src,) = list_images(one_face)
     assert read_image(tmp_path / "out" / f"{src.stem}.png").shape == read_image(src).shape
+
+
+def test_output_conversion_matches_basicsr_tensor2img() -> None:
+    """GFPGAN, CodeFormer and RestoreFormer(++) convert outputs with basicsr's tensor2img (the copy that
+    codeformer-pip ships), ``rgb2bgr=True, min_max=(-1, 1)``; ours returns RGB."""
+    from flipnet_bench.methods.published import to_uint8_rounded
+
+    spec = importlib.util.find_spec("codeformer")
+    if spec is None or not spec.submodule_search_locations:
+        from tests._strict import unavailable
+
+        unavailable("codeformer-pip is not installed (scripts/setup.sh installs it)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "basicsr" / "utils" / "img_util.py"
+    mod_spec = importlib.util.spec_from_file_location("official_img_util", path)
+    img_util = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(img_util)
+    out = torch.randn(3, 64, 64, generator=torch.Generator().manual_seed(0)) * 1.2  # some beyond [-1, 1]
+    expected = img_util.tensor2img(out.clone(), rgb2bgr=True, min_max=(-1, 1))
+    assert np.array_equal(to_uint8_rounded(out), expected[..., ::-1])
