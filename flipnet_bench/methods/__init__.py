@@ -56,6 +56,15 @@ METHODS.register_lazy("identity", "flipnet_bench.methods.identity:IdentityMethod
 METHODS.register_lazy("restorer", "flipnet_bench.methods.restorer:RestorerMethod")
 METHODS.register_lazy("external", "flipnet_bench.methods.external:ExternalMethod")
 METHODS.register_lazy("flipnet", "flipnet_bench.methods.flipnet:FlipnetRestorer")
+# Published BFR methods (official weight file from a user path; flipnet_bench/methods/published.py)
+for _name, _target in {
+    "gfpgan": "published_gfpgan:GFPGANMethod",
+    "codeformer": "published_codeformer:CodeFormerMethod",
+    "restoreformer": "published_restoreformer:RestoreFormerMethod",
+    "restoreformer_pp": "published_restoreformer:RestoreFormerPPMethod",
+    "gpen": "published_gpen:GPENMethod",
+}.items():
+    METHODS.register_lazy(_name, f"flipnet_bench.methods.{_target}")
 
 
 def build_method(name: str, sections: Callable[[str], Any] | None = None, **options: Any) -> Method:

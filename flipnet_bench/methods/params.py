@@ -156,6 +156,17 @@ class ExternalEntry:
 
 
 @dataclass(frozen=True)
+class PublishedEntry:
+    """A published method (``gfpgan``, ``codeformer``, …): its official weight file (None = not set: the
+    method is not run by the pipeline), batch size (file writing only) and method options (e.g. ``{w: 0.7}``
+    for CodeFormer's fidelity weight; ``device``)."""
+
+    weights: Path | None = None
+    batch_size: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class MethodsParams:
     """How each method is run. ``builtin``: name -> entry, defined in params.yaml only (each restore stage's
     params dep; which of them run: ``pipeline.methods`` / ``pipeline.flipnet_methods``). FLIPNET entries
@@ -164,9 +175,33 @@ class MethodsParams:
 
     builtin: dict[str, MethodEntry] = field(default_factory=dict)
     external: dict[str, ExternalEntry] = field(default_factory=dict)
+    #: Published methods by registry name (flipnet_bench/weights/published.py lists them); each one whose
+    #: ``weights`` is set gets ``restore-published@<set>-<name>`` / ``score-published@…`` stages.
+    published: dict[str, PublishedEntry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from flipnet_bench.weights.published import PUBLISHED_WEIGHTS
+
+        unknown = sorted(set(self.published) - set(PUBLISHED_WEIGHTS.names()))
+        if unknown:
+            known = ", ".join(PUBLISHED_WEIGHTS.names())
+            raise ParamsError(f"methods.published: {unknown} are not published methods (known: {known})")
+        clash = sorted(set(self.published) & (set(self.builtin) | set(self.external)))
+        if clash:
+            raise ParamsError(f"methods: {clash} named both in published and in builtin/external")
+
+    def published_to_run(self) -> list[str]:
+        """Published methods whose weights are set, sorted by name."""
+        from flipnet_bench.weights.published import PUBLISHED_WEIGHTS
+
+        return [n for n in PUBLISHED_WEIGHTS.names() if n in self.published and self.published[n].weights]
 
     def entry(self, name: str) -> MethodEntry:
-        """The entry of a built-in method (``pipeline.methods`` names) or an external one."""
+        """The entry of a built-in method (``pipeline.methods`` names), an external or a published one."""
+        if name in self.published:
+            pub = self.published[name]
+            weights = None if pub.weights is None else str(pub.weights)
+            return MethodEntry(name, batch_size=pub.batch_size, options={**pub.options, "weights": weights})
         if name in self.external:
             ext = self.external[name]
             return MethodEntry("external", options={"results": str(ext.results), "label": ext.label or name})

@@ -44,6 +44,7 @@ def score_with_protocol(args: argparse.Namespace) -> int:
     from flipnet_bench.config import load_section
     from flipnet_bench.io import write_json
     from flipnet_bench.protocols import get_protocol
+    from flipnet_bench.protocols.published import NUMBERS, attach_published, published_cell
     from flipnet_bench.protocols.run import Inputs, score_protocol
 
     params_file = args.params or ("params.yaml" if Path("params.yaml").is_file() else None)
@@ -52,16 +53,20 @@ def score_with_protocol(args: argparse.Namespace) -> int:
     given = Inputs(*(Path(v) if v else None for v in (args.lq, args.gt, args.mmse, args.ref, args.ref_stats)))
     report = score_protocol(get_protocol(args.protocol), args.pred, given, args.set, params, face,
                             qalign=args.qalign, lenient=args.lenient)  # fmt: skip
+    attach_published(report, Path(args.pred))
     write_json(args.out, report)
     for row in report["rows"]:
         print(f"[{row['set']}] n={row['n']}")
+        if "published" in row:
+            print(f"  (published: {row['published_method']}; sources in {NUMBERS.name})")
         for column, cell in row["columns"].items():
+            pub = published_cell(row, column)
             if cell["status"] == "ok":
-                print(f"  {column:10s} {cell['value']:.4f}")
+                print(f"  {column:10s} {cell['value']:.4f}{pub}")
             else:
                 how = cell.get("how_to_get")
                 hint = f"\n{'':13s}needs {how['file']} from {how['source']}; {how['flag']}" if how else ""
-                print(f"  {column:10s} {cell['status'].upper()}: {cell['reason']}{hint}")
+                print(f"  {column:10s} {cell['status'].upper()}: {cell['reason']}{pub}{hint}")
         if "composite" in row:
             c = row["composite"]
             shown = f"{c['value']:.4f}" if c["value"] is not None else "INCOMPLETE"
