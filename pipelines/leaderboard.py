@@ -24,7 +24,7 @@ def main(args: argparse.Namespace) -> None:
         load_section("leaderboard"),
     )
     out = OUT_DIR
-    all_methods = pipe.all_methods() + sorted(methods.external)
+    all_methods = pipe.all_methods() + sorted(methods.external) + methods.published_to_run()
     baselines = [m for m in all_methods if methods.entry(m).type == "identity"]  # reference rows, never bold
     seeds = out / "scores-seeds"  # the seed-spread runs (pipeline.extra_seeds)
     board = load_board(out / "scores", list(pipe.sets), all_methods, lb.columns, baselines, seeds,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from flipnet_bench.config import parse_dataclass
 from flipnet_bench.data.params import DataParams
@@ -16,7 +17,9 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images
 from flipnet_bench.methods import METHODS
 from flipnet_bench.methods.params import MethodsParams, PipelineParams
-from flipnet_bench.methods.published_stages import published_stages, restore_published_set
+from flipnet_bench.methods.published_stages import restore_published_set
+from flipnet_bench.pipeline.imports import closure
+from flipnet_bench.pipeline.render import generate
 from tests.test_published_methods import official_file, small_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,40 +30,41 @@ def _methods(**weights: str) -> MethodsParams:
     return parse_dataclass(MethodsParams, {"published": published}, "methods")
 
 
-def test_no_weights_no_stages() -> None:
-    assert published_stages(PipelineParams(), _methods()) == {}
-    assert (
-        published_stages(PipelineParams(), parse_dataclass(MethodsParams, {"published": {"gpen": {}}})) == {}
-    )
+def _generated(tmp_path: Path, **weights: str) -> dict:
+    """dvc.yaml's stages, generated from params.yaml with the given published weights set."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["methods"]["published"] = {name: {"weights": path} for name, path in weights.items()}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    return yaml.safe_load(generate(tmp_path / "params.yaml"))["stages"]
 
 
-def test_stages_per_set_with_deps_covering_the_code() -> None:
-    from tests.test_pipeline_deps import closure
+def test_no_weights_no_stages(tmp_path: Path) -> None:
+    assert not [name for name in _generated(tmp_path) if "published" in name]
+    assert _methods().published_to_run() == []
+    assert parse_dataclass(MethodsParams, {"published": {"gpen": {}}}).published_to_run() == []
 
-    pipe = PipelineParams()
-    stages = published_stages(pipe, _methods(codeformer="/weights/codeformer.pth"))
-    assert set(stages) == {
-        f"{kind}-published@{a}-codeformer" for a in pipe.sets for kind in ("restore", "score")
+
+def test_stages_per_set_with_deps_covering_the_code(tmp_path: Path) -> None:
+    stages = _generated(tmp_path, codeformer="/weights/codeformer.pth")
+    assert {n for n in stages if "published" in n} == {
+        "restore-published-codeformer",
+        "score-published-codeformer",
     }
-    restore = stages["restore-published@lfw-test-codeformer"]
-    assert restore["cmd"] == "sh pipelines/python pipelines/restore_published.py lfw-test codeformer"
-    assert "/weights/codeformer.pth" in restore["deps"] and restore["params"] == [
-        "methods.published.codeformer"
-    ]
-    assert restore["outs"] == [{"out/restored/lfw-test/codeformer": {"persist": True}}]
+    restore = stages["restore-published-codeformer"]
+    assert restore["matrix"]["method"] == ["codeformer"]
+    assert restore["cmd"] == "sh pipelines/python pipelines/restore_published.py ${item.set} ${item.method}"
+    assert "/weights/codeformer.pth" in restore["deps"]
+    assert restore["params"] == ["methods.published.codeformer"]
+    assert restore["outs"] == [{"out/restored/${item.set}/${item.method}": {"persist": True}}]
     needed = closure("pipelines/restore_published.py", "flipnet_bench/methods/published_codeformer.py")
     deps = restore["deps"]
     for path in needed:
         rel = path.relative_to(REPO).as_posix()
         assert any(rel == d or rel.startswith(d.rstrip("/") + "/") for d in deps), rel
-    for dep in deps:
-        assert dep.startswith(("out/", "/weights")) or (REPO / dep).exists(), dep
-    score = stages["score-published@lfw-test-codeformer"]
-    assert "out/restored/lfw-test/codeformer" in score["deps"] and score["outs"] == [
-        "out/scores/lfw-test/codeformer"
-    ]
-    for dep in score["deps"]:
-        assert dep.startswith("out/") or (REPO / dep).exists(), dep
+    score = stages["score-published-codeformer"]
+    assert "out/restored/${item.set}/${item.method}" in score["deps"]
+    assert score["outs"] == ["out/scores/${item.set}/${item.method}"]
+    assert "methods.published" in stages["leaderboard"]["params"]
 
 
 def test_stage_function_restores_a_set(tmp_path: Path, monkeypatch) -> None:

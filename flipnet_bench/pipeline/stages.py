@@ -55,7 +55,7 @@ def setup(params: dict[str, Any]) -> list[Stage]:
     """The weights cache, the test-set records and the FID/realism references."""
     data = params["data"]
     inputs = [f"${{data.{k}}}" for k, v in vars(data).items() if v is not None and k != "synthetic_root"]
-    synthetic = "${data.synthetic_root}/synthetic-celeba-test-style@${prepare.source}"
+    synthetic = "${data.synthetic_test}"
     return [
         Stage(
             "weights",
@@ -68,10 +68,9 @@ def setup(params: dict[str, Any]) -> list[Stage]:
             "prepare",
             "pipelines/prepare.py",
             "--records out/prepare/sets",
-            selects=(registry_target(DEGRADATIONS, params["prepare"].model),),
             deps=tuple(inputs),
             narrow={"pipeline": ("pipeline.sets",)},
-            outs=("out/prepare/sets", synthetic),
+            outs=("out/prepare/sets",),
         ),
         Stage(
             "reference",
@@ -236,6 +235,39 @@ def restore_score(params: dict[str, Any]) -> list[Stage]:
     ]
 
 
+def published(params: dict[str, Any]) -> list[Stage]:
+    """Each published method whose ``methods.published.<name>.weights`` is set, on every test set (no stage
+    otherwise). The restore stage depends on the weight file itself: another file at that path re-runs it."""
+    methods = params["methods"]
+    stages: list[Stage] = []
+    for name in methods.published_to_run():
+        loop = {"matrix": {"set": "${pipeline.sets}", "method": [name]}}
+        record = "out/prepare/sets/${item.set}.json"
+        restored = "out/restored/${item.set}/${item.method}"
+        stages += [
+            Stage(
+                f"restore-published-{name}",
+                "pipelines/restore_published.py",
+                "${item.set} ${item.method}",
+                loop=loop,
+                selects=_methods(params, [name]),
+                deps=(record, str(methods.published[name].weights)),
+                narrow={"methods": (f"methods.published.{name}",)},
+                outs=({restored: PERSIST},),
+            ),
+            Stage(
+                f"score-published-{name}",
+                "pipelines/score.py",
+                "${item.set} ${item.method}",
+                loop=loop,
+                deps=("out/weights.json", "out/reference", record, restored),
+                outs=("out/scores/${item.set}/${item.method}",),
+                metrics=({"metrics/${item.set}/${item.method}.json": UNCACHED},),
+            ),
+        ]
+    return stages
+
+
 def report(params: dict[str, Any]) -> list[Stage]:
     """The realism study over every synthesized set, and the leaderboard over every method."""
     pipe, realism = params["pipeline"], params["realism"]
@@ -268,7 +300,7 @@ def report(params: dict[str, Any]) -> list[Stage]:
                     "pipeline.methods",
                     "pipeline.flipnet_methods",
                 ),
-                "methods": (*types, "methods.external"),
+                "methods": (*types, "methods.external", "methods.published"),
             },
             outs=({"leaderboard.md": UNCACHED}, {"leaderboard.csv": UNCACHED}, "out/leaderboard"),
             plots=(
@@ -283,4 +315,4 @@ def report(params: dict[str, Any]) -> list[Stage]:
 
 
 #: Stage families in dvc.yaml order.
-FAMILIES = [setup, synth, train, restore_score, report]
+FAMILIES = [setup, synth, train, restore_score, published, report]
