@@ -33,6 +33,7 @@ import yaml
 from flipnet_bench import __version__
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_open, list_images, read_image, stem_key
+from flipnet_bench.io.hashing import update_with_file
 from flipnet_bench.io.names import safe_name
 from flipnet_bench.io.outputs import MARKER, claim_output, remove_owned
 
@@ -168,9 +169,7 @@ def source_digest(folder: PairFolder, table: pd.DataFrame) -> str:
     for lq, hq in match_pairs(folder, table):
         for path in (lq, hq):
             digest.update(os.fsencode(path.name) + b"\0")
-            with open(path, "rb") as handle:
-                for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                    digest.update(block)
+            update_with_file(digest, path)
     return digest.hexdigest()
 
 
