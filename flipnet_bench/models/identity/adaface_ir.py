@@ -1,4 +1,4 @@
-"""AdaFace IR-50 (``net.build_model('ir_50')`` of mk-minchul/AdaFace): 112x112 BGR in (x/255 - 0.5)/0.5 → 512-d.
+"""AdaFace IR-50 (mk-minchul/AdaFace ``net.build_model("ir_50")``): 112x112 BGR in (x/255-0.5)/0.5 → 512-d.
 
 Written from the published definition: a 3x3 stem (conv, BN, PReLU); 3 + 4 + 14 + 3 "IR" units of widths 64,
 128, 256, 512, the first unit of each stage with stride 2; each unit is BN → conv3x3 → BN → PReLU(depth) →

@@ -8,7 +8,8 @@ Points are (left eye, right eye, nose, left mouth corner, right mouth corner) in
   fit with the smaller residual wins. The reference code mirrors the destination points *in place* before
   it measures both residuals, so both are measured against the mirrored points; that choice is kept here so
   that the same transform is picked.
-* :func:`warp_5pt`: ``cv2.warpAffine`` with that transform (bilinear, black border), as ``warp_and_crop_face``.
+* :func:`warp_5pt`: ``cv2.warpAffine`` with that transform (bilinear, black border), as
+  ``warp_and_crop_face`` does.
 """
 
 from __future__ import annotations
