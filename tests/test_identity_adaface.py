@@ -1,0 +1,97 @@
+"""AdaFace IR-50 (``ids_adaface``, NTIRE's ID_Sim): the official key list, the official checkpoint format,
+the MTCNN-code alignment and AdaFace's BGR input, and the error without the weights."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.metrics import create_metric
+from flipnet_bench.models.identity.adaface_ir import AdaFaceIR50
+from flipnet_bench.models.identity.align5 import REFERENCE_112, cp2tform_similarity, ffhq_points, warp_5pt
+
+KEYS = Path(__file__).with_name("data") / "adaface_ir50_keys.json"
+
+
+def random_adaface_checkpoint(path: Path, seed: int = 0) -> Path:
+    """Random IR-50 weights in the released format: a Lightning checkpoint, ``model.`` + ``head.`` entries."""
+    torch.manual_seed(seed)
+    model = AdaFaceIR50()
+    state = {}
+    for key, value in model.state_dict().items():
+        if key.endswith("running_var"):
+            value = torch.rand_like(value) + 0.5
+        elif key.endswith("running_mean") or value.is_floating_point():
+            value = torch.randn_like(value) * (0.05 if value.dim() > 1 else 0.5)
+        state["model." + key] = value
+    state["head.kernel"] = torch.randn(512, 16)
+    hyper = argparse.Namespace(arch="ir_50", head="adaface")
+    torch.save({"epoch": 1, "state_dict": state, "hyper_parameters": hyper}, path)
+    return path
+
+
+def test_the_key_and_shape_list_is_the_official_definitions() -> None:
+    """Generated from mk-minchul/AdaFace net.py ``build_model('ir_50').state_dict()`` (source in the file)."""
+    official = json.loads(KEYS.read_text())
+    assert "build_model('ir_50')" in official["source"]
+    ours = sorted([k, list(v.shape)] for k, v in AdaFaceIR50().state_dict().items())
+    assert ours == sorted(official["keys"]) and len(ours) == 467
+
+
+def test_alignment_equals_the_mtcnn_reference_code(rng: np.random.Generator) -> None:
+    """facexlib ships the same MTCNN ``align_trans`` / ``matlab_cp2tform`` as AdaFace's face_alignment."""
+    align_trans = pytest.importorskip("facexlib.detection.align_trans")
+    cp2tform = pytest.importorskip("facexlib.detection.matlab_cp2tform")
+    img = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
+    for k in range(6):
+        pts = ffhq_points(512, 512) + rng.normal(0, 10, (5, 2))
+        if k % 2:
+            pts[:, 0] = 512 - pts[:, 0]  # mirrored faces exercise the reflective branch
+        ref = cp2tform.get_similarity_transform_for_cv2(
+            pts.astype(np.float32), REFERENCE_112.astype(np.float32)
+        )
+        np.testing.assert_allclose(cp2tform_similarity(pts, REFERENCE_112), ref, atol=1e-5)
+        expected = align_trans.warp_and_crop_face(img, pts, REFERENCE_112.copy(), crop_size=(112, 112))
+        np.testing.assert_array_equal(warp_5pt(img, pts, REFERENCE_112, 112), expected)
+
+
+def test_embedding_follows_adafaces_inference(tmp_path: Path, rng: np.random.Generator) -> None:
+    """The metric's embedding is IR-50 on AdaFace's ``to_input`` of the warped face (BGR, (x/255-.5)/.5)."""
+    ckpt = random_adaface_checkpoint(tmp_path / "adaface_ir50_ms1mv2.ckpt")
+    metric = create_metric("ids_adaface", weights_path=str(ckpt))
+    images = rng.integers(0, 256, (2, 256, 256, 3), dtype=np.uint8)
+    model = AdaFaceIR50()
+    state = torch.load(ckpt, weights_only=False)["state_dict"]
+    model.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("model.")})
+    model.eval()
+    expected = []
+    for img in images:
+        aligned = warp_5pt(img, ffhq_points(256, 256), REFERENCE_112, 112)
+        bgr = ((aligned[:, :, ::-1] / 255.0) - 0.5) / 0.5  # AdaFace inference.py to_input
+        x = torch.tensor(bgr.transpose(2, 0, 1)).unsqueeze(0).float()
+        with torch.no_grad():
+            expected.append(model(x)[0][0])
+    got = metric.embed(images)
+    torch.testing.assert_close(got.float(), torch.stack(expected), atol=1e-5, rtol=0)
+    assert metric.definition()["weights_sha256"] and "BGR" in metric.definition()["input"]
+    swapped = metric.embed(images[:, :, :, ::-1].copy()).float()  # colour order matters to this network
+    assert not torch.allclose(swapped, got.float(), atol=1e-3)
+
+
+def test_missing_and_wrong_weight_files_name_the_file_and_where_it_is_published(tmp_path: Path) -> None:
+    with pytest.raises(
+        BenchError, match=r"adaface_ir50_ms1mv2\.ckpt.*mk-minchul/AdaFace.*face_metrics\.adaface"
+    ):
+        create_metric("ids_adaface")
+    with pytest.raises(BenchError, match="does not exist"):
+        create_metric("ids_adaface", weights_path=str(tmp_path / "nope.ckpt"))
+    bad = tmp_path / "bad.ckpt"
+    torch.save({"state_dict": {"model.x": torch.zeros(1)}}, bad)
+    with pytest.raises(BenchError, match="not an AdaFace IR-50 checkpoint"):
+        create_metric("ids_adaface", weights_path=str(bad))
