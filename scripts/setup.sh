@@ -16,3 +16,12 @@ python -c "import facenet_pytorch" 2>/dev/null || python -m pip install -q --no-
 # pyiqa (NIQE parity reference, pyiqa:<name>; PolyForm-Noncommercial) without deps: its facexlib pulls
 # opencv-python 5, which overwrites the cv2 of opencv-python-headless 4; the metrics tested need none of them.
 python -c "import pyiqa" 2>/dev/null || python -m pip install -q --no-deps "pyiqa==0.1.16"
+# Identity networks (docs/identity.md): insightface runs its ArcFace ONNX models with onnxruntime; without deps
+# (its sdist pins no versions and its extras are unused). albumentations only because insightface's package
+# import reaches its mask renderer. facexlib (the MTCNN alignment code AdaFace uses) and gfpgan (the official
+# ArcFace ResNet-18 definition) are parity references, also without deps (they pull opencv-python and basicsr).
+python -c "import onnxruntime, onnx" 2>/dev/null || python -m pip install -q "onnxruntime==1.32.0" "onnx==1.23.2"
+python -c "import albumentations" 2>/dev/null || python -m pip install -q "albumentations==2.0.8"
+python -c "import insightface" 2>/dev/null || python -m pip install -q --no-deps "insightface==0.7.3"
+python -c "import importlib.util as u, sys; sys.exit(not (u.find_spec('facexlib') and u.find_spec('gfpgan')))" \
+  || python -m pip install -q --no-deps "facexlib==0.3.0" "gfpgan==1.3.8"

@@ -15,6 +15,7 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.metrics import create_metric
 from flipnet_bench.models.identity.adaface_ir import AdaFaceIR50
 from flipnet_bench.models.identity.align5 import REFERENCE_112, cp2tform_similarity, ffhq_points, warp_5pt
+from tests._strict import require
 
 KEYS = Path(__file__).with_name("data") / "adaface_ir50_keys.json"
 
@@ -22,13 +23,18 @@ KEYS = Path(__file__).with_name("data") / "adaface_ir50_keys.json"
 def random_adaface_checkpoint(path: Path, seed: int = 0) -> Path:
     """Random IR-50 weights in the released format: a Lightning checkpoint, ``model.`` + ``head.`` entries."""
     torch.manual_seed(seed)
-    model = AdaFaceIR50()
+    model = AdaFaceIR50()  # PyTorch's default initialisation of convolutions and the linear layer
+    prelu = {f"{name}.weight" for name, m in model.named_modules() if isinstance(m, torch.nn.PReLU)}
     state = {}
     for key, value in model.state_dict().items():
-        if key.endswith("running_var"):
+        if key in prelu:
+            value = torch.full_like(value, 0.25) + torch.randn_like(value) * 0.05
+        elif key.endswith("running_var"):
             value = torch.rand_like(value) + 0.5
-        elif key.endswith("running_mean") or value.is_floating_point():
-            value = torch.randn_like(value) * (0.05 if value.dim() > 1 else 0.5)
+        elif key.endswith(("running_mean", ".bias")):
+            value = torch.randn_like(value) * 0.1
+        elif value.dim() == 1 and value.is_floating_point():  # BN scales
+            value = 1.0 + torch.randn_like(value) * 0.1
         state["model." + key] = value
     state["head.kernel"] = torch.randn(512, 16)
     hyper = argparse.Namespace(arch="ir_50", head="adaface")
@@ -46,8 +52,8 @@ def test_the_key_and_shape_list_is_the_official_definitions() -> None:
 
 def test_alignment_equals_the_mtcnn_reference_code(rng: np.random.Generator) -> None:
     """facexlib ships the same MTCNN ``align_trans`` / ``matlab_cp2tform`` as AdaFace's face_alignment."""
-    align_trans = pytest.importorskip("facexlib.detection.align_trans")
-    cp2tform = pytest.importorskip("facexlib.detection.matlab_cp2tform")
+    align_trans = require("facexlib.detection.align_trans")
+    cp2tform = require("facexlib.detection.matlab_cp2tform")
     img = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
     for k in range(6):
         pts = ffhq_points(512, 512) + rng.normal(0, 10, (5, 2))

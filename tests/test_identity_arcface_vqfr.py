@@ -7,11 +7,11 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
 import torch
 from torch import nn
 
 from flipnet_bench.metrics.arcface_resnet import ArcFaceResNet18, load_arcface_resnet18
+from tests._strict import unavailable
 
 
 class _Registry:
@@ -23,7 +23,7 @@ def _official() -> type[nn.Module]:
     """``ResNetArcFace`` executed from the installed gfpgan source (its basicsr registry import stubbed)."""
     spec = importlib.util.find_spec("gfpgan")
     if spec is None or spec.origin is None:
-        pytest.skip("gfpgan is not installed (scripts/setup.sh installs it)")
+        unavailable("gfpgan is not installed (scripts/setup.sh installs it)")
     source = (Path(spec.origin).parent / "archs" / "arcface_arch.py").read_text()
     source = source.replace("from basicsr.utils.registry import ARCH_REGISTRY", "")
     namespace: dict = {"ARCH_REGISTRY": _Registry(), "__name__": "gfpgan_arcface_arch"}

@@ -11,10 +11,11 @@ import torch
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.metrics import create_metric
+from tests._strict import require
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-pytest.importorskip("insightface")
+onnx = require("onnx")
+ort = require("onnxruntime")
+require("insightface")
 
 #: insightface's ArcFace reference points (face_align.arcface_dst), restated from the package's source.
 ARCFACE_DST = np.array(
