@@ -101,3 +101,39 @@ def test_missing_and_wrong_weight_files_name_the_file_and_where_it_is_published(
     torch.save({"state_dict": {"model.x": torch.zeros(1)}}, bad)
     with pytest.raises(BenchError, match="not an AdaFace IR-50 checkpoint"):
         create_metric("ids_adaface", weights_path=str(bad))
+
+
+def test_landmarks_from_an_ntire_2026_style_csv(tmp_path: Path, rng: np.random.Generator) -> None:
+    """Per-image points from the challenge's landmark file warp the output and its reference alike."""
+    from flipnet_bench.metrics.base import Batch
+
+    ckpt = random_adaface_checkpoint(tmp_path / "adaface_ir50_ms1mv2.ckpt")
+    points = {"a": ffhq_points(256, 256) + 6.0, "b": ffhq_points(256, 256) - 4.0}
+    names = [f"{p}_{c}" for p in ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right") for c in "xy"]
+    lines = ["filename,dataset,x1,y1,x2,y2," + ",".join(names)]
+    lines += [f"{k},CelebA,0,0,1,1," + ",".join(f"{v:.5f}" for v in pts.ravel()) for k, pts in points.items()]
+    table = tmp_path / "test_2026_face.csv"
+    table.write_text("\n".join(lines) + "\n")
+    metric = create_metric("ids_adaface", weights_path=str(ckpt), landmarks_csv=str(table), compare_with="lq")
+    images = rng.integers(0, 256, (2, 256, 256, 3), dtype=np.uint8)
+    pred = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
+    lq = pred.flip(-1)
+    got = metric.score(Batch(["sub/a.png", "b.png"], pred, None, lq))
+    plain = create_metric("ids_adaface", weights_path=str(ckpt))
+    for i, key in enumerate("ab"):
+        a, b = (
+            np.ascontiguousarray((x[i].permute(1, 2, 0) * 255).round().byte().numpy()) for x in (pred, lq)
+        )
+        warp = [warp_5pt(img, points[key], REFERENCE_112, 112) for img in (a, b)]
+        with torch.no_grad():
+            ea, eb = (plain._model(plain_input(w))[0][0].double() for w in warp)
+        assert float(got[i]) == pytest.approx(float((ea * eb).sum()), abs=1e-5)
+    assert "test_2026_face.csv" in metric.definition()["alignment"]
+    with pytest.raises(BenchError, match=r"no landmarks for \['c'\]"):
+        metric.score(Batch(["c.png"], pred[:1], None, lq[:1]))
+
+
+def plain_input(aligned: np.ndarray) -> torch.Tensor:
+    """AdaFace inference.py ``to_input`` of an aligned RGB crop."""
+    bgr = ((aligned[:, :, ::-1] / 255.0) - 0.5) / 0.5
+    return torch.tensor(bgr.transpose(2, 0, 1).copy()).unsqueeze(0).float()

@@ -17,6 +17,7 @@ from flipnet_bench.config import ParamsError, check_range
 class FaceMetricParams:
     """``arcface_resnet18_path``: VQFR's ``resnet18_110.pth`` (for ``ids_arcface``/``deg_arcface``);
     ``adaface_path``: AdaFace's ``adaface_ir50_ms1mv2.ckpt`` (``ids_adaface``, NTIRE's ID_Sim);
+    ``adaface_landmarks_csv``: per-image 5 points for it (NTIRE 2026's ``test_2026_face.csv`` format);
     ``insightface_arcface_path``: an insightface ArcFace ONNX model (``ids_insightface``);
     ``awing_path``: a TorchScript landmark model (``lmd`` with ``lmd_backend: torchscript``), loaded only when
     its SHA-256 equals ``awing_sha256`` (TorchScript runs code when loaded);
@@ -25,6 +26,7 @@ class FaceMetricParams:
 
     arcface_resnet18_path: str | None = None
     adaface_path: str | None = None
+    adaface_landmarks_csv: str | None = None
     insightface_arcface_path: str | None = None
     awing_path: str | None = None
     awing_sha256: str | None = None
@@ -44,7 +46,7 @@ class FaceMetricParams:
             "ids_dlib": {"face_box": self.face_box},
             "ids_arcface": dict(arc),
             "deg_arcface": {**arc, "min_degrees": self.deg_min_degrees},
-            "ids_adaface": {"weights_path": self.adaface_path},
+            "ids_adaface": {"weights_path": self.adaface_path, "landmarks_csv": self.adaface_landmarks_csv},
             "ids_insightface": {"weights_path": self.insightface_arcface_path},
             "lmd": {"backend": self.lmd_backend, "face_box": self.face_box}
             | (
