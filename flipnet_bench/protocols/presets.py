@@ -105,8 +105,8 @@ ID_SIM = Term(
     "to 112x112 by the similarity transform of the same 5 points onto AdaFace's reference points; BGR, "
     "(x/255 - 0.5)/0.5",
     comparable="approx",
-    why="same network, warp and normalisation; the 5 points are the FFHQ-512 template of the aligned inputs, "
-    "where the challenge uses MTCNN (2025) or its landmark CSV (2026)",
+    why="same network, warp and normalisation; the 5 points are the FFHQ-512 template of the aligned inputs "
+    "(the challenge: MTCNN in 2025, its landmark CSV in 2026, which face_metrics.adaface_landmarks_csv reads)",
 )  # fmt: skip
 
 NTIRE2025 = Protocol(
