@@ -106,7 +106,7 @@ ID_SIM = Term(
     "(x/255 - 0.5)/0.5",
     comparable="approx",
     why="same network, warp and normalisation; the 5 points are the FFHQ-512 template of the aligned inputs "
-    "(the challenge: MTCNN in 2025, its landmark CSV in 2026, which face_metrics.adaface_landmarks_csv reads)",
+    "(the challenge: MTCNN in 2025, its landmark CSV in 2026: face_metrics.adaface_landmarks_csv reads it)",
 )  # fmt: skip
 
 NTIRE2025 = Protocol(
