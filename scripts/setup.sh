@@ -15,7 +15,7 @@ fi
 # MTCNN weights are used). torch 2.14.1 / torchvision 0.29.1 are in the lock with PyPI's file hashes; a local
 # wheel of the same release (this workplace's pip caps torch at 2.14.1) has the same hash.
 python -m pip install -q --require-hashes --no-deps -r requirements/lock.txt
-# Second, so that the one sdist among them (codeformer-pip) builds with the locked setuptools already present.
-python -m pip install -q --require-hashes --no-deps --no-build-isolation -r requirements/nodeps.txt
+# Second: the packages installed without their dependencies (requirements/nodeps.in says why, one by one).
+python -m pip install -q --require-hashes --no-deps -r requirements/nodeps.txt
 # The project itself (editable, no dependencies: they all came from the locks above).
 python -m pip install -q --no-deps --no-build-isolation -e .

@@ -22,7 +22,7 @@ from flipnet_bench.protocols import PROTOCOLS, Protocol, get_protocol
 from flipnet_bench.protocols.run import all_row
 
 REPO = Path(__file__).resolve().parents[1]
-EXPECTED = {"ntire2025", "pmrf", "difface", "vqfr", "gfpgan"}
+EXPECTED = {"ntire2025", "ntire2026", "pmrf", "difface", "vqfr", "gfpgan"}
 
 
 def test_registry_lists_every_protocol_and_the_command_prints_them(capsys: pytest.CaptureFixture) -> None:
@@ -32,7 +32,7 @@ def test_registry_lists_every_protocol_and_the_command_prints_them(capsys: pytes
     for name in EXPECTED:
         assert f"{name}: " in out
     assert "Weighted score = CLIP-IQA + MANIQA + MUSIQ/100" in out
-    with pytest.raises(BenchError, match="did you mean 'ntire2025'"):
+    with pytest.raises(BenchError, match="did you mean .*'ntire2025'"):
         get_protocol("ntire2024")
 
 
@@ -85,6 +85,14 @@ def test_identity_gate_thresholds_per_set() -> None:
     assert gate.threshold("CelebA") == 0.5 and gate.threshold("celebchild-test") == 0.6
     assert gate.threshold("LFW") == 0.6 and gate.threshold("Wider-Test") == 0.3
     assert gate.threshold("FFHQ") is None
+    new = get_protocol("ntire2026").gate  # the 2026 eval.py: only WIDER and WebPhoto change
+    assert new is not None and new.column == "ID_Sim"
+    assert new.threshold("Wider-Test") == 0.2 and new.threshold("WebPhoto-Test") == 0.25
+    assert new.threshold("CelebA") == 0.5 and new.threshold("LFW-Test") == new.threshold("CelebChild") == 0.6
+    ntire2025, ntire2026 = (get_protocol(n).describe() for n in ("ntire2025", "ntire2026"))
+    assert {k: v for k, v in ntire2025.items() if k not in ("name", "title", "source", "alignment",
+            "identity_gate")} == {k: v for k, v in ntire2026.items() if k not in ("name", "title", "source",
+            "alignment", "identity_gate")}  # fmt: skip
 
 
 def test_all_row_is_the_count_weighted_mean_and_distribution_metrics_are_not_averaged() -> None:
@@ -172,7 +180,7 @@ def test_acceptance_ntire2025_on_webphoto_scored_as_its_own_input(
     assert row["set"] == "WebPhoto-Test" and row["n"] == 3
     cells = row["columns"]
     assert cells["NIQE"]["status"] == "ok" and math.isfinite(cells["NIQE"]["value"])
-    for column in ("ID_Sim", "FID"):  # no AdaFace in the suite; no --ref-stats given
+    for column in ("ID_Sim", "FID"):  # no AdaFace weights configured; no --ref-stats given
         _check_unavailable(cells[column])
         assert cells[column]["how_to_get"]["file"] in printed
     assert "inception_FFHQ_512-f7b384ab.pth" in printed and "--ref-stats" in printed
@@ -270,6 +278,7 @@ def test_the_gate_counts_images_below_the_sets_threshold_on_given_values() -> No
     values = {"a": 0.9, "b": 0.29, "c": 0.3, "d": float("nan")}  # NaN: no face embedded, counted as failing
     gate = _summaries(protocol, columns, "WebPhoto-Test", {"ids_x": values})["identity_gate"]
     assert gate["threshold"] == 0.3 and gate["below"] == 2 and gate["keys_below"] == ["b", "d"]
+    assert gate["fails"] is True  # 2 of 4 below: more than the challenge's 10 of 450
     unknown = _summaries(protocol, columns, "FFHQ", {"ids_x": values})["identity_gate"]
     assert unknown["status"] == "unavailable" and "--set" in unknown["reason"]
 

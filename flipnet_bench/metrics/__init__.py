@@ -37,6 +37,8 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "ids_dlib": ("flipnet_bench.metrics.identity:DlibIdentity", {}),
     "ids_arcface": ("flipnet_bench.metrics.identity:ArcFaceIdentity", {"output": "cosine"}),
     "deg_arcface": ("flipnet_bench.metrics.identity:ArcFaceIdentity", {"output": "degrees"}),
+    "ids_adaface": ("flipnet_bench.metrics.adaface:AdaFaceIdentity", {}),
+    "ids_insightface": ("flipnet_bench.metrics.arcface_insightface:InsightFaceIdentity", {}),
     "lmd": ("flipnet_bench.metrics.lmd:LandmarkDistance", {}),
 }
 

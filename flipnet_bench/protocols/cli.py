@@ -73,8 +73,9 @@ def score_with_protocol(args: argparse.Namespace) -> int:
             print(f"  {c['name']}: {shown} {c['note']}".rstrip())
         if "identity_gate" in row:
             g = row["identity_gate"]
+            verdict = " (FAILS: not ranked)" if g.get("fails") else " (passes)"
             shown = (
-                f"{g['below']}/{g['n']} below {g.get('threshold', 'the set thresholds')}"
+                f"{g['below']}/{g['n']} below {g.get('threshold', 'the set thresholds')}{verdict}"
                 if g["status"] == "ok"
                 else f"UNAVAILABLE: {g['reason']}"
             )

@@ -7,8 +7,10 @@ published one), "approx" = same quantity with a stated implementation difference
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType as Frozen
 
+from flipnet_bench.protocols.gates import NTIRE2025_THRESHOLDS, NTIRE2026_THRESHOLDS
 from flipnet_bench.protocols.spec import Asset, Composite, IdentityGate, Part, Protocol, Term
 
 FFHQ_STATS = Asset(
@@ -34,9 +36,9 @@ AWING = Asset(
 )
 ADAFACE = Asset(
     file="adaface_ir50_ms1mv2.ckpt (AdaFace IR-50, MS1MV2)",
-    source="the AdaFace project's released checkpoints (as used by the NTIRE 2025 repository)",
-    flag="no flag yet: the suite has no AdaFace IR-50 network or MTCNN alignment, so this column is always "
-    "unavailable (the suite's ids_dlib / ids_arcface are other networks)",
+    source="the AdaFace project's released checkpoints (mk-minchul/AdaFace README; the NTIRE repositories "
+    "link the same file)",
+    flag="set params key face_metrics.adaface_path to its path",
 )
 MMSE = Asset(
     file="a folder of posterior-mean (MMSE) estimates, one per output, same file names",
@@ -96,6 +98,17 @@ LMD = Term(
     "the TorchScript wrapper's input size and heatmap decoding must match AWing's",
 )  # fmt: skip
 
+ID_SIM = Term(
+    column="ID_Sim", metric="ids_adaface", pair_with="lq", higher_is_better=True, asset=ADAFACE,
+    paths=Frozen({"weights_path": "adaface_path"}),
+    definition="cosine similarity of AdaFace IR-50 embeddings of the output and its LQ input, both warped "
+    "to 112x112 by the similarity transform of the same 5 points onto AdaFace's reference points; BGR, "
+    "(x/255 - 0.5)/0.5",
+    comparable="approx",
+    why="same network, warp and normalisation; the 5 points are the FFHQ-512 template of the aligned inputs "
+    "(the challenge: MTCNN in 2025, its landmark CSV in 2026: face_metrics.adaface_landmarks_csv reads it)",
+)  # fmt: skip
+
 NTIRE2025 = Protocol(
     name="ntire2025",
     title="NTIRE 2025 Real-World Face Restoration challenge (eval.py, fid.py)",
@@ -114,17 +127,7 @@ NTIRE2025 = Protocol(
         _pyiqa("MANIQA", "maniqa", True, "pyiqa's maniqa weights (and the `timm` package)"),
         _pyiqa("MUSIQ", "musiq", True, "musiq_koniq_ckpt-e95806b9.pth"),
         _pyiqa("QALIGN", "qalign", True, "pyiqa's qalign model (and its packages)", optional=True),
-        Term(
-            column="ID_Sim",
-            metric=None,
-            pair_with="lq",
-            higher_is_better=True,
-            asset=ADAFACE,
-            definition="cosine similarity of AdaFace IR-50 embeddings of the output and its LQ input "
-            "(MTCNN-aligned)",
-            comparable="no",
-            why="not implemented: ids_dlib / ids_arcface vs LQ are other networks whose thresholds differ",
-        ),
+        ID_SIM,
         _fid_vs_ffhq_stats("; NTIRE computes one FID over all outputs of all sets (first 3000)"),
     ),
     composite=Composite(
@@ -140,13 +143,22 @@ NTIRE2025 = Protocol(
             Part("FID", "hinge", 0.01, 100.0),
         ),
     ),  # fmt: skip
-    gate=IdentityGate(
-        "ID_Sim",
-        Frozen(
-            {"CelebA": 0.5, "LFW-Test": 0.6, "CelebChild-Test": 0.6, "Wider-Test": 0.3, "WebPhoto-Test": 0.3}
-        ),
-    ),  # fmt: skip
-    notes=("ID_Sim and the low-ID count gate a submission; they are not part of the weighted score.",),
+    gate=IdentityGate("ID_Sim", NTIRE2025_THRESHOLDS),
+    notes=(
+        "ID_Sim and the low-ID count gate a submission; they are not part of the weighted score.",
+        "A submission fails the gate when more than 10 of the 450 test faces fall below their set's "
+        "threshold (pro rata on other image counts); a failed submission is not ranked.",
+    ),
+)
+
+NTIRE2026 = replace(
+    NTIRE2025,
+    name="ntire2026",
+    title="NTIRE 2026 Real-World Face Restoration challenge (eval.py, fid.py)",
+    source="jkwang28/NTIRE2026_RealWorld_Face_Restoration",
+    alignment="FFHQ-style aligned 512x512 faces; ID_Sim warps output and LQ with the LQ's 5 points from the "
+    "repository's test_2026_face.csv (face_alignment/inference.py)",
+    gate=IdentityGate("ID_Sim", NTIRE2026_THRESHOLDS),
 )
 
 PMRF = Protocol(
@@ -267,4 +279,4 @@ DIFFACE = Protocol(
     notes=("Never set an FID (HQ) value beside an FID vs FFHQ value: the references differ.",),
 )  # fmt: skip
 
-ALL = (NTIRE2025, PMRF, DIFFACE, VQFR, GFPGAN)
+ALL = (NTIRE2025, NTIRE2026, PMRF, DIFFACE, VQFR, GFPGAN)

@@ -18,6 +18,7 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.io import list_images
 from flipnet_bench.metrics.face_params import FaceMetricParams
 from flipnet_bench.metrics.params import ScoreParams
+from flipnet_bench.protocols.gates import fails_gate
 from flipnet_bench.protocols.spec import Protocol, Term
 
 
@@ -149,7 +150,8 @@ def _summaries(
         else:
             low = sorted(k for k, v in values.items() if not v >= threshold)
             out["identity_gate"] = {"status": "ok", "threshold": threshold, "below": len(low),
-                                    "n": len(values), "keys_below": low}  # fmt: skip
+                                    "n": len(values), "keys_below": low,
+                                    "fails": fails_gate(len(low), len(values))}  # fmt: skip
     return out
 
 
@@ -176,8 +178,8 @@ def all_row(protocol: Protocol, rows: list[Mapping[str, Any]]) -> dict[str, Any]
     row.update(_summaries(protocol, columns, "All", None))
     gates = [r.get("identity_gate", {}) for r in rows]
     if protocol.gate and gates and all(g.get("status") == "ok" for g in gates):
-        row["identity_gate"] = {"status": "ok", "below": sum(g["below"] for g in gates),
-                                "n": sum(g["n"] for g in gates)}  # fmt: skip
+        below, n = sum(g["below"] for g in gates), sum(g["n"] for g in gates)
+        row["identity_gate"] = {"status": "ok", "below": below, "n": n, "fails": fails_gate(below, n)}
     return row
 
 

@@ -52,7 +52,9 @@ def page_data(board: Board, per_image: dict[str, Any], thumbs: dict[str, Any], b
                 "best": cell.best,
                 "text": cell_text(cell, False),
             }
-        rows.append({"set": s, "method": m, "label": method_label(board, m), "values": values})
+        ranked = m not in board.reference_rows and (s, m) not in board.gate_failed
+        rows.append({"set": s, "method": m, "label": method_label(board, m, s), "values": values,
+                     "ranked": ranked})  # fmt: skip
 
     def rel(path: str) -> str:
         return Path(path).resolve().relative_to(base.resolve()).as_posix()

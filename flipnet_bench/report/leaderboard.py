@@ -19,6 +19,7 @@ from typing import Any
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_open
+from flipnet_bench.protocols.gates import MAX_BELOW, SPLIT_IMAGES, fails_gate
 
 LABELS = {
     "psnr": "PSNR",
@@ -38,8 +39,11 @@ LABELS = {
 
 
 #: Identity-vs-input columns: a gate on sets without ground truth, never ranked there.
-IDENTITY_METRICS = ("ids_dlib", "ids_arcface", "deg_arcface")
+IDENTITY_METRICS = ("ids_dlib", "ids_arcface", "deg_arcface", "ids_adaface", "ids_insightface")
 TIE = "≈"
+#: Marks a row that fails its set's identity gate (shown, not ranked).
+UNRANKED_MARK = "†"
+GATE_RULE = f"{MAX_BELOW} of {SPLIT_IMAGES} faces, pro rata"
 
 
 @dataclass
@@ -68,6 +72,8 @@ class Board:
     #: (set, metric) → the paired test behind the marks; (set, method) → identity gate (rate, passed, n, t)
     verdicts: dict[tuple[str, str], Any] = field(default_factory=dict)
     gates: dict[tuple[str, str], tuple[float, int, int, float]] = field(default_factory=dict)
+    #: (set, method) pairs that fail the set's identity gate: shown, never ranked or bold there
+    gate_failed: set[tuple[str, str]] = field(default_factory=set)
 
     def rows(self) -> list[tuple[str, str]]:
         return [(s, m) for s in self.sets for m in self.methods if (s, m) in self.cells]
@@ -129,8 +135,8 @@ def load_board(scores_root: Path, sets: list[str], methods: list[str], columns: 
         board.higher_is_better[name] = _direction(name, board.definitions.get(name, {}))
     if seeds_root is not None:
         _seed_spread(board, Path(seeds_root), extra_seeds)
-    _mark_significant(board, Path(scores_root))
     _identity_gates(board, per_image)
+    _mark_significant(board, Path(scores_root))
     return board
 
 
@@ -141,8 +147,9 @@ def _mark_significant(board: Board, scores_root: Path) -> None:
         rows = {m: board.cells[(s, m)] for m in board.methods if (s, m) in board.cells}
         values = {m: {k: c.value for k, c in row.items() if k in board.metrics} for m, row in rows.items()}
         unranked = IDENTITY_METRICS if board.set_info.get(s, {}).get("has_gt") is False else ()
+        left_out = board.reference_rows + [m for m in rows if (s, m) in board.gate_failed]
         verdicts = rank_set(values, board.higher_is_better, lambda m, s=s: scores_root / s / m,
-                            board.reference_rows, unranked)  # fmt: skip
+                            left_out, unranked)  # fmt: skip
         for name, verdict in verdicts.items():
             board.verdicts[(s, name)] = verdict
             if verdict.significant:
@@ -170,14 +177,18 @@ def _seed_spread(board: Board, seeds_root: Path, extra_seeds: list[int] | None) 
 
 
 def _identity_gates(board: Board, per_image: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """Pass rate of the identity gate on every set without ground truth (``ids_dlib`` vs the LQ input)."""
+    """Pass rate of the identity gate on every set without ground truth (``ids_dlib`` vs the LQ input), and
+    the rows that fail it (:func:`flipnet_bench.protocols.gates.fails_gate`)."""
     from flipnet_bench.stats.gate import gate_threshold, pass_rate
 
     for (s, m), values in per_image.items():
         info = board.set_info.get(s, {})
         threshold = gate_threshold(str(info.get("dataset", s)))
         if info.get("has_gt") is False and threshold is not None and values.get("ids_dlib"):
-            board.gates[(s, m)] = (*pass_rate(values["ids_dlib"], threshold), threshold)
+            rate, passed, total = pass_rate(values["ids_dlib"], threshold)
+            board.gates[(s, m)] = (rate, passed, total, threshold)
+            if m not in board.reference_rows and fails_gate(total - passed, total):
+                board.gate_failed.add((s, m))
 
 
 def _fmt(value: float) -> str:
@@ -209,11 +220,15 @@ def gate_text(board: Board, s: str, m: str) -> str:
     if gate is None:
         return "—"
     rate, passed, total, threshold = gate
-    return f"{rate:.0%} ({passed}/{total}, ≥ {threshold:.3f})"
+    failed = f" {UNRANKED_MARK} fails" if (s, m) in board.gate_failed else ""
+    return f"{rate:.0%} ({passed}/{total}, ≥ {threshold:.3f}){failed}"
 
 
-def method_label(board: Board, m: str) -> str:
-    return f"{m} (reference)" if m in board.reference_rows else m
+def method_label(board: Board, m: str, s: str | None = None) -> str:
+    """The row label: ``(reference)`` for baselines, ``†`` (not ranked) where the set's gate fails."""
+    if m in board.reference_rows:
+        return f"{m} (reference)"
+    return f"{m} {UNRANKED_MARK}" if s is not None and (s, m) in board.gate_failed else m
 
 
 LEGEND = (
@@ -229,7 +244,10 @@ LEGEND = (
     "On sets without ground truth identity is compared with the LQ input, which the identity row passes by "
     "construction: it is a gate, not a ranking — the *ID gate* column gives the share of outputs whose "
     "dlib identity similarity to their input reaches the set's NTIRE-2025 threshold mapped to dlib "
-    "(docs/statistics.md). ⟨lo–hi⟩ = seed spread of a stochastic method: the range of the value over its K "
+    "(docs/statistics.md). The gate decides ranking, as in the challenge: a method with more outputs "
+    f"below the threshold than the challenge allows ({GATE_RULE}) is {UNRANKED_MARK}-marked — shown, "
+    "but not ranked and never bold in that set, because its outputs no longer show the input's person. "
+    "⟨lo–hi⟩ = seed spread of a stochastic method: the range of the value over its K "
     "seeds (the *seeds* column; the main run is seed 0, the bracketed interval is over images, for that "
     "run). — = the metric does not apply. Synthetic sets are degraded at the preset's 512² reference scale "
     "(every spatial parameter scaled by image size ÷ 512; docs/degradations.md). FLIPNET rows are sampled as "
@@ -258,7 +276,7 @@ def to_markdown(board: Board) -> str:
         cells = [cell_text(row.get(k)) for k in board.metrics] + [gate_text(board, s, m) for _ in gate_col]
         k = max((c.seeds[0] for c in row.values() if c.seeds), default=1)
         cells += [str(k) for _ in seed_col]
-        lines.append(f"| {s} | {method_label(board, m)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {s} | {method_label(board, m, s)} | " + " | ".join(cells) + " |")
     lines += ["", "## Sets", "", "| set | dataset | images | ground truth |", "|---|---|---|---|"]
     for s in board.sets:
         info = board.set_info.get(s)
@@ -281,9 +299,11 @@ def to_csv(board: Board) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["set", "method", "metric", "value", "ci95_low", "ci95_high", "n", "higher_is_better",
-                     "best", "tie", "reference_row", "seeds", "seed_min", "seed_max"])  # fmt: skip
+                     "best", "tie", "reference_row", "seeds", "seed_min", "seed_max",
+                     "ranked"])  # fmt: skip
     for s, m in board.rows():
         ref = m in board.reference_rows
+        ranked = not ref and (s, m) not in board.gate_failed
         for name in board.metrics:
             cell = board.cells[(s, m)].get(name)
             if cell is None:
@@ -292,11 +312,11 @@ def to_csv(board: Board) -> str:
             hib = board.higher_is_better.get(name)
             seeds = cell.seeds or ("", "", "")
             writer.writerow([s, m, name, repr(cell.value), low, high, cell.n or "", hib, cell.best, cell.tie,
-                             ref, *seeds])  # fmt: skip
+                             ref, *seeds, ranked])  # fmt: skip
         if (s, m) in board.gates:
             rate, _, total, _ = board.gates[(s, m)]
             writer.writerow([s, m, "id_gate_pass_rate", repr(rate), "", "", total, True, False, False, ref,
-                             "", "", ""])  # fmt: skip
+                             "", "", "", ranked])  # fmt: skip
     return buf.getvalue()
 
 

@@ -16,8 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-#: NTIRE 2025's AdaFace thresholds per dataset family (matched against the dataset name, lower case).
-ADAFACE_THRESHOLDS = {"celebchild": 0.6, "celeba": 0.5, "lfw": 0.6, "wider": 0.3, "webphoto": 0.3}
+from flipnet_bench.protocols.gates import NTIRE2025_THRESHOLDS
+
+#: NTIRE 2025's AdaFace thresholds per dataset family (matched against the dataset name, lower case), read
+#: from their one definition in :mod:`flipnet_bench.protocols.gates`.
+ADAFACE_THRESHOLDS = {
+    name.lower().removesuffix("-test"): value for name, value in NTIRE2025_THRESHOLDS.items()
+}
 
 #: Mean dlib cosine of impostor pairs, measured by :func:`calibrate` on the first 1,000 faces of
 #: ``../shared/data/lfw-train`` (499,500 pairs; docs/statistics.md, "Identity gate").

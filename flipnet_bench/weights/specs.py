@@ -15,7 +15,7 @@ from flipnet_bench.weights.spec import WeightSpec
 WEIGHTS: Registry[WeightSpec] = Registry("weight")
 
 #: Modules of other areas that register their own specs on import (one line each).
-SPEC_MODULES: tuple[str, ...] = ("flipnet_bench.weights.published",)
+SPEC_MODULES: tuple[str, ...] = ("flipnet_bench.weights.published", "flipnet_bench.weights.identity_nets")
 
 
 def register_weight(spec: WeightSpec) -> WeightSpec:

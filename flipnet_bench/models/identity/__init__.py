@@ -1,0 +1,1 @@
+"""Face-recognition networks behind the identity metrics, written from their official definitions."""
