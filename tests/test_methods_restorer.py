@@ -125,7 +125,7 @@ def test_nafnet_trains_resumes_and_runs_as_a_method(tmp_path: Path, monkeypatch:
     assert record["n"] == 8
 
 
-def test_validation_faces_are_held_out_of_training(tmp_path: Path) -> None:
+def test_validation_faces_are_held_out_of_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = sorted(_faces(tmp_path / "hq", n=10).glob("*.png"))
     train, val = split_holdout(files, 3, seed=0)
     assert len(val) == 3 and not set(train) & set(val) and set(train) | set(val) == set(files)
@@ -133,13 +133,19 @@ def test_validation_faces_are_held_out_of_training(tmp_path: Path) -> None:
     assert split_holdout(files, 0) == (files, [])
     with pytest.raises(BenchError, match="val_images"):
         split_holdout(files, 10)
-    seen: list[torch.Tensor] = []
-    source = rt._BatchSource(_cfg(batch_size=4, crop=48), rt.to_tensor([rt.read_image(p) for p in train]), (
-        torch.empty(0), torch.empty(0)))  # fmt: skip
-    for step in range(6):
-        seen += list(source.batch(step)[1])
-    held = [rt.to_tensor([rt.read_image(p) for p in val])[i] for i in range(3)]
-    assert not any(torch.equal(s, h) or torch.equal(s, h.flip(-1)) for s in seen for h in held)
+    hq = tmp_path / "hq"
+    captured: dict[str, torch.Tensor] = {}
+    original = rt._BatchSource.__init__
+
+    def spy(self: rt._BatchSource, cfg: rt.RestorerTrainConfig, faces: torch.Tensor, pairs: tuple) -> None:
+        captured["train"] = faces
+        original(self, cfg, faces, pairs)
+
+    monkeypatch.setattr(rt._BatchSource, "__init__", spy)
+    rt.train_restorer(hq, tmp_path / "m", _naf(steps=1, val_images=3))
+    held = rt.to_tensor([rt.read_image(p) for p in val])
+    assert len(captured["train"]) == 7  # the batches are drawn from the other faces only
+    assert not any(torch.equal(t, h) for t in captured["train"] for h in held)
 
 
 def test_init_starts_both_variants_from_the_same_weights(tmp_path: Path) -> None:
