@@ -1,6 +1,7 @@
 """docs/restorer_grid.png: LQ | restored | HQ for faces of the synthetic test set, restored by a trained
-restorer checkpoint (the first ``--n`` faces in file order, no selection), each row labelled with the face's
-PSNR (Y, native size) before and after. Pixels are enlarged ``--zoom``× by pixel repetition only.
+restorer checkpoint. Rows: ``--n`` faces at evenly spaced ranks of the LQ input's PSNR (from the most to the
+least degraded face; the selection looks at the input only, never at the result), each printed with its PSNR
+(Y, native size) before and after. Pixels are enlarged ``--zoom``× by pixel repetition only.
 
     python scripts/restorer_grid.py --checkpoint checkpoints/restorer-nafnet --out docs/restorer_grid.png
 """
@@ -29,10 +30,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("docs/restorer_grid.png"))
     args = ap.parse_args()
     torch.set_num_threads(1)
-    hq_files = list_images(args.pairs / "hq")[: args.n]
+    all_hq = list_images(args.pairs / "hq")
     lq_by_stem = {p.stem: p for p in list_images(args.pairs / "lq")}
-    hq = to_tensor([read_image(p) for p in hq_files])
-    lq = to_tensor([read_image(lq_by_stem[p.stem]) for p in hq_files])
+    hq = to_tensor([read_image(p) for p in all_hq])
+    lq = to_tensor([read_image(lq_by_stem[p.stem]) for p in all_hq])
+    ranks = psnr(lq, hq).argsort()  # most degraded first
+    rows = ranks[torch.linspace(0, len(ranks) - 1, args.n).round().long()]
+    hq_files, hq, lq = [all_hq[int(i)] for i in rows], hq[rows], lq[rows]
     with torch.no_grad():
         restored = load_restorer(args.checkpoint)(lq).clamp(0, 1).mul(255).round().div(255)
     before, after = psnr(lq, hq), psnr(restored, hq)
