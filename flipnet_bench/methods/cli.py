@@ -31,8 +31,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_train_restorer(args: argparse.Namespace) -> int:
     from flipnet_bench.train.restorer import RestorerTrainConfig, train_restorer
+    from flipnet_bench.train.restorer_config import NAFNetConfig
 
+    nafnet = NAFNetConfig(
+        width=args.width,
+        enc_blocks=tuple(args.enc_blocks),
+        middle_blocks=args.middle_blocks,
+        dec_blocks=tuple(args.dec_blocks),
+    )
     cfg = RestorerTrainConfig(
+        arch=args.arch,
+        nafnet=nafnet,
+        loss=args.loss,
+        perceptual=args.perceptual,
+        init=None if args.init is None else str(args.init),
+        val_images=args.val_images,
+        val_every=args.val_every,
+        checkpoint_every=args.checkpoint_every,
         steps=args.steps,
         batch_size=args.batch_size,
         lr=args.lr,
@@ -48,7 +63,7 @@ def cmd_train_restorer(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from flipnet_bench.train.restorer_config import RestorerTrainConfig
+    from flipnet_bench.train.restorer_config import RESTORER_ARCHS, RESTORER_LOSSES, RestorerTrainConfig
 
     p = subparsers.add_parser("restore", help="restore every image of an LQ folder with a method")
     p.add_argument("--method", required=True, help="method name (identity, restorer, flipnet, external, ...)")
@@ -87,6 +102,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--lr", type=float, default=defaults.lr)
     t.add_argument("--crop", type=int, default=defaults.crop)
     t.add_argument("--seed", type=int, default=defaults.seed)
+    t.add_argument("--arch", choices=RESTORER_ARCHS, default=defaults.arch, help="restorer architecture")
+    t.add_argument("--width", type=int, default=defaults.nafnet.width, help="nafnet: base width")
+    t.add_argument("--enc-blocks", type=int, nargs="+", default=list(defaults.nafnet.enc_blocks))
+    t.add_argument("--middle-blocks", type=int, default=defaults.nafnet.middle_blocks)
+    t.add_argument("--dec-blocks", type=int, nargs="+", default=list(defaults.nafnet.dec_blocks))
+    t.add_argument("--loss", choices=RESTORER_LOSSES, default=defaults.loss)
+    t.add_argument("--perceptual", type=float, default=defaults.perceptual, help="weight of an LPIPS term")
+    t.add_argument("--init", type=Path, default=None, help="trained restorer folder to start from")
+    t.add_argument("--val-images", type=int, default=defaults.val_images, help="HQ faces held out")
+    t.add_argument("--val-every", type=int, default=defaults.val_every)
+    t.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
     t.add_argument(
         "--overwrite",
         action="store_true",

@@ -114,6 +114,8 @@ def train(params: dict[str, Any]) -> list[Stage]:
     """FLIPNET's restoration mode and the small restorer, each on "+O" and "+O/F" pairs."""
     hq = "out/prepare/sets/hq-train.json"
     resumable = "outputs persist: training resumes; the script clears state made with other settings"
+    #: the shipped checkpoint both restorer variants start from, when restorer.train.init is set
+    init = ("${restorer.train.init}",) if params["restorer"].train.init is not None else ()
     return [
         Stage(
             "train-flipnet-o",
@@ -135,7 +137,7 @@ def train(params: dict[str, Any]) -> list[Stage]:
             "train-restorer-o",
             "pipelines/train_restorer.py",
             "restorer_o",
-            deps=(hq,),
+            deps=(hq, *init),
             outs=({"out/methods/restorer_o": PERSIST},),
             desc=resumable,
         ),
@@ -143,7 +145,7 @@ def train(params: dict[str, Any]) -> list[Stage]:
             "train-restorer-of",
             "pipelines/train_restorer.py",
             "restorer_of",
-            deps=(hq, "out/synth/flipnet"),
+            deps=(hq, "out/synth/flipnet", *init),
             outs=({"out/methods/restorer_of": PERSIST},),
             desc=resumable,
         ),

@@ -29,72 +29,24 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_path, list_images, read_image, to_tensor, write_json
 from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.io.outputs import claim_output
-from flipnet_bench.train.restorer_config import RESTORER_LOSSES, RestorerTrainConfig
+from flipnet_bench.models.restorer_unet import RestorerUNet
+from flipnet_bench.models.restorers import build_restorer, load_restorer
+from flipnet_bench.train.restorer_config import RESTORER_ARCHS, RESTORER_LOSSES, RestorerTrainConfig
 
-__all__ = ["RESTORER_LOSSES", "RestorerTrainConfig", "RestorerUNet", "restorer_loss", "train_restorer"]
+__all__ = [
+    "RESTORER_ARCHS",
+    "RESTORER_LOSSES",
+    "RestorerTrainConfig",
+    "RestorerUNet",
+    "build_restorer",
+    "load_restorer",
+    "restorer_loss",
+    "train_restorer",
+]
 
 
 #: Keeps the log finite for a crop restored exactly (8-bit quantisation alone leaves MSE ≈ 1e-6).
 _MSE_FLOOR = 1e-8
-
-
-class _Block(nn.Module):
-    """Two 3×3 convs with a residual connection (GroupNorm-free: tiny batches on CPU)."""
-
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
-        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(F.silu(self.conv1(F.silu(x))))
-
-
-class RestorerUNet(nn.Module):
-    """Residual U-Net: predicts a correction added to the input, so at initialisation it is near identity."""
-
-    def __init__(self, channels: tuple[int, ...] = (32, 64, 128), blocks: int = 1) -> None:
-        super().__init__()
-        if len(channels) < 2 or any(c <= 0 for c in channels):
-            raise BenchError(f"restorer channels must be ≥ 2 positive numbers, got {channels}")
-        self.channels = tuple(channels)
-        # Work at half resolution (pixel-unshuffle): 4x cheaper on CPU, no information lost.
-        self.stem = nn.Sequential(nn.PixelUnshuffle(2), nn.Conv2d(12, channels[0], 3, padding=1))
-        self.enc = nn.ModuleList(nn.Sequential(*[_Block(c) for _ in range(blocks)]) for c in channels[:-1])
-        pairs = list(zip(channels, channels[1:]))
-        self.down = nn.ModuleList(nn.Conv2d(a, b, 4, stride=2, padding=1) for a, b in pairs)
-        self.mid = nn.Sequential(*[_Block(channels[-1]) for _ in range(blocks + 1)])
-        self.up = nn.ModuleList(
-            nn.ConvTranspose2d(b, a, 4, stride=2, padding=1) for a, b in zip(channels, channels[1:])
-        )
-        self.fuse = nn.ModuleList(nn.Conv2d(2 * c, c, 1) for c in channels[:-1])
-        self.dec = nn.ModuleList(nn.Sequential(*[_Block(c) for _ in range(blocks)]) for c in channels[:-1])
-        self.head = nn.Conv2d(channels[0], 12, 3, padding=1)
-        nn.init.zeros_(self.head.weight)
-        nn.init.zeros_(self.head.bias)
-        self.shuffle = nn.PixelShuffle(2)
-
-    @property
-    def multiple(self) -> int:
-        """Input sides must be multiples of this (inputs are padded to it by :meth:`forward`)."""
-        return 2 ** len(self.channels)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[-2:]
-        m = self.multiple
-        pad = (0, (-w) % m, 0, (-h) % m)
-        xp = F.pad(x, pad, mode="reflect") if any(pad) else x
-        feat = self.stem(xp)
-        skips = []
-        for enc, down in zip(self.enc, self.down):
-            feat = enc(feat)
-            skips.append(feat)
-            feat = down(feat)
-        feat = self.mid(feat)
-        for i in reversed(range(len(self.up))):
-            feat = self.fuse[i](torch.cat([self.up[i](feat), skips[i]], dim=1))
-            feat = self.dec[i](feat)
-        return (xp + self.shuffle(self.head(F.silu(feat))))[..., :h, :w]
 
 
 def _folder_digest(files: list[Path]) -> str:
@@ -105,8 +57,11 @@ def _folder_digest(files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def load_pair_folders(pair_dirs: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor, list[Path]]:
-    """LQ/HQ tensors of synthesized pair folders (``DIR/lq/<stem>_vK.png`` ↔ ``DIR/hq/<stem>.png``)."""
+def load_pair_folders(
+    pair_dirs: tuple[str, ...], exclude: frozenset[str] = frozenset()
+) -> tuple[torch.Tensor, torch.Tensor, list[Path]]:
+    """LQ/HQ tensors of synthesized pair folders (``DIR/lq/<stem>_vK.png`` ↔ ``DIR/hq/<stem>.png``), without
+    the pairs whose HQ stem is in ``exclude`` (held-out validation faces)."""
     lqs, hqs, files = [], [], []
     for root in map(Path, pair_dirs):
         if not (root / "lq").is_dir() or not (root / "hq").is_dir():
@@ -117,6 +72,8 @@ def load_pair_folders(pair_dirs: tuple[str, ...]) -> tuple[torch.Tensor, torch.T
             base = stem.rsplit("_v", 1)[0] if stem not in hq_by_stem else stem
             if base not in hq_by_stem:
                 raise BenchError(f"{lq_path}: no HQ partner {base}.* in {root / 'hq'}")
+            if base in exclude:
+                continue
             lqs.append(read_image(lq_path))
             hqs.append(read_image(hq_by_stem[base]))
             files += [lq_path, hq_by_stem[base]]
@@ -165,14 +122,24 @@ class _BatchSource:
         return lq_c.clamp(0, 1), hq_c
 
 
-def restorer_loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
+def restorer_loss(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    kind: str,
+    perceptual: float = 0.0,
+    lpips: nn.Module | None = None,
+) -> torch.Tensor:
     """The training loss (:data:`RESTORER_LOSSES`). ``psnr`` averages per-image log-MSE as the scorer averages
     per-image PSNR: a pooled loss lets the few heavily degraded images set a global colour correction that
     the model then applies to mildly degraded ones, losing PSNR on most faces while the pooled loss falls."""
     if kind == "l1":
-        return F.l1_loss(pred, target)
-    mse = (pred - target).pow(2).flatten(1).mean(1)
-    return 10.0 * torch.log10(mse + _MSE_FLOOR).mean()
+        loss = F.l1_loss(pred, target)
+    else:
+        mse = (pred - target).pow(2).flatten(1).mean(1)
+        loss = 10.0 * torch.log10(mse + _MSE_FLOOR).mean()
+    if perceptual > 0 and lpips is not None:
+        loss = loss + perceptual * lpips(pred.clamp(0, 1), target).mean()
+    return loss
 
 
 def _save_state(out: Path, model: nn.Module, opt: torch.optim.Optimizer, step: int, meta: dict) -> None:
@@ -192,52 +159,94 @@ def train_restorer(
     settings is refused unless ``overwrite`` (see :mod:`flipnet_bench.io.outputs`).
     """
     out = Path(out_dir)
-    hq_files = list_images(hq_dir)
-    pair_lq, pair_hq, pair_files = load_pair_folders(cfg.pair_dirs)
+    from flipnet_bench.train.restorer_val import Validator, split_holdout
+
+    hq_files, val_files = split_holdout(list_images(hq_dir), cfg.val_images, cfg.seed)
+    val_stems = frozenset(p.stem for p in val_files)
+    pair_lq, pair_hq, pair_files = load_pair_folders(cfg.pair_dirs, exclude=val_stems)
     if cfg.pair_fraction > 0 and len(pair_lq) == 0:
         raise BenchError(f"pair_fraction={cfg.pair_fraction} but no pairs given (pair_dirs={cfg.pair_dirs})")
-    fingerprint = cfg.fingerprint(_folder_digest(hq_files + pair_files))
+    init_weights = _init_weights(cfg)
+    digest = _folder_digest(hq_files + val_files + pair_files)
+    if init_weights is not None:
+        digest += sha256_file(init_weights)
+    fingerprint = cfg.fingerprint(digest)
     owned = ("state", "model.safetensors", "config.json", "train_log.json")
-    sources = [hq_dir, *cfg.pair_dirs]
+    sources = [hq_dir, *cfg.pair_dirs, *([cfg.init] if cfg.init else [])]
     settings = {"fingerprint": fingerprint}
     claim_output(out, "train restorer", settings, owned=owned, sources=sources, overwrite=overwrite)
     hq = to_tensor([read_image(p) for p in hq_files])
     torch.manual_seed(cfg.seed)
-    model = RestorerUNet(cfg.channels, cfg.blocks)
+    model = build_restorer(cfg.arch, cfg.channels, cfg.blocks, asdict(cfg.nafnet))
+    if init_weights is not None:
+        model.load_state_dict(load_file(str(init_weights)))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    start, losses = 0, []
+    start, losses, curve = 0, [], []
     progress = out / "state" / "progress.json"
     if progress.is_file():
         saved = json.loads(progress.read_text())
         if saved.get("fingerprint") == fingerprint:
             model.load_state_dict(load_file(str(out / "state" / "model.safetensors")))
             opt.load_state_dict(torch.load(out / "state" / "optimizer.pt", weights_only=True))
-            start, losses = int(saved["step"]), list(saved["losses"])
+            start, losses, curve = int(saved["step"]), list(saved["losses"]), list(saved.get("val", []))
             print(f"resuming restorer training at step {start}/{cfg.steps}")
     source = _BatchSource(cfg, hq, (pair_lq, pair_hq))
+    validate = Validator(to_tensor([read_image(p) for p in val_files]), cfg) if val_files else None
+    lpips = None
+    if cfg.perceptual > 0:
+        from flipnet_bench.metrics.lpips import load_lpips
+
+        lpips = load_lpips("alex")
+    if validate is not None and start == 0:
+        curve.append({"step": 0, **validate(model), "lq": validate.baseline})
     model.train()
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"train restorer -> {out}")
     for step in bar:
         lq, target = source.batch(step)
         for group in opt.param_groups:  # cosine schedule, a pure function of the step (trivial to resume)
             group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
-        loss = restorer_loss(model(lq), target, cfg.loss)
+        loss = restorer_loss(model(lq), target, cfg.loss, cfg.perceptual, lpips)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         losses.append(round(float(loss.detach()), 6))
         bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
-        if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
-            _save_state(out, model, opt, step + 1, {"fingerprint": fingerprint, "losses": losses})
+        done = step + 1
+        if validate is not None and (done % cfg.val_every == 0 or done == cfg.steps):
+            curve.append({"step": done, **validate(model)})
+            print(json.dumps({"val": curve[-1]}), flush=True)
+        if done % cfg.checkpoint_every == 0 or done == cfg.steps:
+            meta = {"fingerprint": fingerprint, "losses": losses, "val": curve}
+            _save_state(out, model, opt, done, meta)
     with atomic_path(out / "model.safetensors") as tmp:
         save_file(model.state_dict(), str(tmp))
     meta = {**_jsonable(asdict(cfg)), "fingerprint": fingerprint, "hq_dir": str(hq_dir)}
     write_json(out / "config.json", meta)
-    write_json(out / "train_log.json", {f"{cfg.loss}_loss_per_step": losses})
+    write_json(out / "train_log.json", {f"{cfg.loss}_loss_per_step": losses, "val": curve})
     # The resume state is only for interruptions; torch.save'd optimizer bytes are not reproducible, and a
     # finished folder must be (DVC hashes it), so it goes once the final weights are written.
     shutil.rmtree(out / "state", ignore_errors=True)
     return out / "model.safetensors"
+
+
+def _init_weights(cfg: RestorerTrainConfig) -> Path | None:
+    """The ``init`` checkpoint's weights, checked to be of ``cfg``'s architecture and size."""
+    if cfg.init is None:
+        return None
+    path = Path(cfg.init) / "model.safetensors"
+    config_path = path.with_name("config.json")
+    if not path.is_file() or not config_path.is_file():
+        raise BenchError(f"restorer.init: {path} (with config.json beside it) not found")
+    saved = json.loads(config_path.read_text())
+    mine = {"arch": cfg.arch, "channels": list(cfg.channels), "blocks": cfg.blocks,
+            "nafnet": _jsonable(asdict(cfg.nafnet))}  # fmt: skip
+    theirs = {"arch": saved.get("arch", "unet"), "channels": saved.get("channels"),
+              "blocks": saved.get("blocks"), "nafnet": saved.get("nafnet")}  # fmt: skip
+    keys = ["arch", "channels", "blocks"] if cfg.arch == "unet" else ["arch", "nafnet"]
+    if any(mine[k] != theirs[k] for k in keys):
+        diff = {k: (theirs[k], mine[k]) for k in keys if mine[k] != theirs[k]}
+        raise BenchError(f"restorer.init: {config_path} is another architecture (init vs config: {diff})")
+    return path
 
 
 def _jsonable(obj: Any) -> Any:
@@ -246,20 +255,3 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}
     return obj
-
-
-def load_restorer(checkpoint: str | Path) -> RestorerUNet:
-    """Load a trained restorer: ``model.safetensors`` with its ``config.json`` beside it."""
-    path = Path(checkpoint)
-    if path.is_dir():
-        path = path / "model.safetensors"
-    config_path = path.with_name("config.json")
-    if not path.is_file() or not config_path.is_file():
-        raise BenchError(
-            f"restorer checkpoint {path} (with config.json beside it) not found; "
-            "train one with `flipnet-bench train restorer` or run `dvc repro`"
-        )
-    cfg = json.loads(config_path.read_text())
-    model = RestorerUNet(tuple(cfg["channels"]), int(cfg["blocks"]))
-    model.load_state_dict(load_file(str(path)))
-    return model.eval()
