@@ -33,6 +33,7 @@ from flipnet_bench.io import list_images, read_image, to_tensor, to_uint8, write
 from flipnet_bench.models.flipnet.arch import FlipnetArch
 from flipnet_bench.models.flipnet.checkpoint import FLIPNET_CONFIG, FLIPNET_WEIGHTS, load_flipnet
 from flipnet_bench.models.flipnet.diagnostics import (
+    GROUPS,
     attention_locality,
     gate_norms,
     grad_norms,
@@ -175,8 +176,20 @@ def overfit(args) -> None:
     step = load_state(out, model, opt)
     write_json(out / "run.json", {**vars(args), "arch": dict(vars(model.arch))})
     log_path = out / "log.csv"
+    if log_path.is_file():  # keep the rows of the steps the saved state holds
+        with open(log_path, encoding="utf-8") as handle:
+            rows = [r for r in csv.DictReader(handle) if int(r["step"]) < step]
+        with open(log_path, "w", newline="", encoding="utf-8") as handle:
+            if rows:
+                w = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
     model.train()
+    results = out / "results.jsonl"
+    done = {json.loads(line)["step"] for line in results.open()} if results.is_file() else set()
     for target in sorted(set(args.eval)):
+        if target < step or target in done:
+            continue  # a resumed run: evaluated before, or past
         while step < target:
             gen = step_generator(args.seed, step)
             t0 = time.monotonic()
@@ -192,7 +205,7 @@ def overfit(args) -> None:
             row.update({f"grad_{k}": f"{v:.3e}" for k, v in grads.items()})
             row.update({f"gate_{k}": f"{v:.3e}" for k, v in gate_norms(model).items()})
             row["sec"] = f"{time.monotonic() - t0:.2f}"
-            new = not log_path.is_file()
+            new = not log_path.is_file() or log_path.stat().st_size == 0
             with open(log_path, "a", newline="", encoding="utf-8") as handle:
                 w = csv.DictWriter(handle, fieldnames=list(row))
                 if new:
@@ -207,7 +220,7 @@ def overfit(args) -> None:
         grid = torch.cat([torch.cat([lq[i], images[i], hq[i]], 2) for i in range(min(8, len(hq)))], 1)
         write_image(out / f"grid_{step}.png", to_uint8(grid[None])[0])
         rec = {"step": step, **rec}
-        with open(out / "results.jsonl", "a", encoding="utf-8") as handle:
+        with open(results, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(rec) + "\n")
         print(json.dumps({k: v for k, v in rec.items() if k != "locality"}), flush=True)
 
@@ -240,6 +253,59 @@ def locality(args) -> None:
     print(json.dumps(rec))
 
 
+def _ratio(v: dict, key: str) -> str:
+    chance = v["chance_same"] if key == "mass_same" else v["chance_near"]
+    return f"{v[key]:.4f} ({v[key] / chance:.2f}×)"
+
+
+def table(args) -> None:
+    """Markdown tables of overfit runs (``OUT/results.jsonl``) and locality records (``*.jsonl``)."""
+    print("| run | step | PSNR ↑ | LPIPS ↓ | right person (of n) | LQ PSNR / LPIPS |")
+    print("|---|---|---|---|---|---|")
+    for run in args.runs:
+        results = Path(run) / "results.jsonl"
+        for line in results.open(encoding="utf-8") if results.is_file() else []:
+            r = json.loads(line)
+            print(
+                f"| {Path(run).name} | {r['step']} | {r['psnr']:.2f} | {r['lpips']:.3f} "
+                f"| {r['right_person']} | {r['psnr_lq']:.2f} / {r['lpips_lq']:.3f} |"
+            )
+    print()
+    print("| run | steps | " + " | ".join(f"grad {g}" for g in GROUPS[:5]) + " | gate W_O | gate adapter |")
+    print("|---|---|" + "---|" * 7)
+    for run in args.runs:
+        with open(Path(run) / "log.csv", encoding="utf-8") as handle:
+            rows = {int(r["step"]): r for r in csv.DictReader(handle)}  # a resumed step: its last row
+        steps = sorted(rows)
+        for part in (steps[:10], steps[-10:]):
+            mean = {k: sum(float(rows[s][k]) for s in part) / len(part) for k in rows[part[0]] if "_" in k}
+            cells = " | ".join(f"{mean[f'grad_{g}']:.1e}" for g in GROUPS[:5])
+            print(
+                f"| {Path(run).name} | {part[0]}–{part[-1]} | {cells} "
+                f"| {mean['gate_boosthub_W_O']:.2f} | {mean['gate_adapter_out']:.2f} |"
+            )
+    print()
+    print("| source | t | grid | entropy / uniform | mass on own position (× chance) | 3×3 mass (× chance) |")
+    print("|---|---|---|---|---|---|")
+    records = []
+    for run in args.runs:
+        for line in (Path(run) / "results.jsonl").open(encoding="utf-8"):
+            r = json.loads(line)
+            records.append((f"{Path(run).name} @ {r['step']}", r["locality"]))
+    for path in args.locality:
+        for line in Path(path).open(encoding="utf-8"):
+            r = json.loads(line)
+            name = " ".join(r["arch"]) or "as shipped"
+            records.append((name + (" (trained state)" if r.get("state") else ""), r["locality"]))
+    for name, loc in records:
+        for t, grids in loc.items():
+            for side, v in grids.items():
+                print(
+                    f"| {name} | {t} | {side}² | {v['entropy_rel']:.3f} | {_ratio(v, 'mass_same')} "
+                    f"| {_ratio(v, 'mass_near')} |"
+                )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -266,11 +332,15 @@ def main() -> None:
     lo.add_argument("--threads", type=int, default=1)
     lo.add_argument("--params", default="params.yaml")
     lo.add_argument("--arch", nargs="*", default=[], help="FlipnetArch overrides, e.g. boosthub_pos=true")
+    lo.add_argument("--state", default=None, help="an overfit run's OUT/state.safetensors")
     lo.add_argument(
         "--x0", action="store_true", help="also diagnostics.x0_fidelity (right/swapped condition)"
     )
+    ta = sub.add_parser("table", help="markdown tables of overfit runs and locality records")
+    ta.add_argument("--runs", nargs="*", default=[])
+    ta.add_argument("--locality", nargs="*", default=[])
     args = ap.parse_args()
-    {"overfit": overfit, "locality": locality}[args.cmd](args)
+    {"overfit": overfit, "locality": locality, "table": table}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -138,11 +138,11 @@ def _side(n: int) -> int:
 
 def sincos_2d(n: int, dim: int) -> torch.Tensor:
     """L×d 2-D sinusoidal position code of a square grid of L = side² tokens: d/4 frequencies per axis,
-    from π (neighbours in antiphase) down to π/side, so q·k gains ≈ d/2 at the same position and less
-    with distance."""
+    geometrically from π/2 (a neighbour is orthogonal) down to π/side, so the code's dot product is d/2 at
+    the same position and falls with distance."""
     side = _side(n)
     m = max(dim // 4, 1)
-    freqs = math.pi * side ** (-torch.arange(m, dtype=torch.float64) / max(m - 1, 1))
+    freqs = (math.pi / 2) * (2 / side) ** (torch.arange(m, dtype=torch.float64) / max(m - 1, 1))
     yy, xx = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
     parts = []
     for coord in (yy.flatten(), xx.flatten()):
