@@ -239,11 +239,11 @@ def locality(args) -> None:
     res = model.prior.config.resolution
     hq, lq = fixed_pairs(Path(args.hq), args.n, params.train_preset, args.seed)
     loc = attention_locality(
-        model, resize_square(hq, res), resize_square(lq, res), RESTORE, TIMESTEPS,
+        model, resize_square(hq, res), resize_square(lq, res), RESTORE, args.timesteps,
         torch.Generator().manual_seed(args.seed), radius=1,
     )  # fmt: skip
     x0 = x0_fidelity(
-        model, resize_square(hq, res), resize_square(lq, res), RESTORE, TIMESTEPS,
+        model, resize_square(hq, res), resize_square(lq, res), RESTORE, args.timesteps,
         torch.Generator().manual_seed(args.seed),
     ) if args.x0 else None  # fmt: skip
     rec = {"checkpoint": args.checkpoint, "state": args.state, "arch": args.arch, "n": args.n}
@@ -297,6 +297,13 @@ def table(args) -> None:
             r = json.loads(line)
             name = " ".join(r["arch"]) or "as shipped"
             records.append((name + (" (trained state)" if r.get("state") else ""), r["locality"]))
+    x0_rows = []
+    for path in args.locality:
+        for line in Path(path).open(encoding="utf-8"):
+            r = json.loads(line)
+            if r.get("x0_psnr"):
+                name = (" ".join(r["arch"]) or "as shipped") + (f" ({r['state']})" if r.get("state") else "")
+                x0_rows += [(name, t, v) for t, v in r["x0_psnr"].items()]
     for name, loc in records:
         for t, grids in loc.items():
             for side, v in grids.items():
@@ -304,6 +311,15 @@ def table(args) -> None:
                     f"| {name} | {t} | {side}² | {v['entropy_rel']:.3f} | {_ratio(v, 'mass_same')} "
                     f"| {_ratio(v, 'mass_near')} |"
                 )
+    if x0_rows:
+        print()
+        print("| model | t | x̂0 PSNR, right cond. | swapped | BoostHub right, context swapped | reverse |")
+        print("|---|---|---|---|---|---|")
+        for name, t, v in x0_rows:
+            print(
+                f"| {name} | {t} | {v['right']:.2f} | {v['swapped']:.2f} | {v['boosthub_only']:.2f} "
+                f"| {v['embedding_only']:.2f} |"
+            )
 
 
 def main() -> None:
@@ -332,6 +348,7 @@ def main() -> None:
     lo.add_argument("--threads", type=int, default=1)
     lo.add_argument("--params", default="params.yaml")
     lo.add_argument("--arch", nargs="*", default=[], help="FlipnetArch overrides, e.g. boosthub_pos=true")
+    lo.add_argument("--timesteps", type=int, nargs="+", default=TIMESTEPS)
     lo.add_argument("--state", default=None, help="an overfit run's OUT/state.safetensors")
     lo.add_argument(
         "--x0", action="store_true", help="also diagnostics.x0_fidelity (right/swapped condition)"
