@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from flipnet_bench.config import load_section
 from flipnet_bench.io import list_images, read_image, to_tensor, to_uint8, write_image, write_json
 from flipnet_bench.models.flipnet.arch import FlipnetArch
+from flipnet_bench.models.flipnet.boosthub import BoostHubProcessor
 from flipnet_bench.models.flipnet.checkpoint import FLIPNET_CONFIG, FLIPNET_WEIGHTS, load_flipnet
 from flipnet_bench.models.flipnet.diagnostics import (
     GROUPS,
@@ -236,6 +237,11 @@ def locality(args) -> None:
 
         tensors = load_file(args.state)
         model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model/")}, strict=False)
+    if args.probe_k_from_q:  # a probe, not a model: do the two streams' features match under one projection?
+        with torch.no_grad():
+            for proc in model.modules():
+                if isinstance(proc, BoostHubProcessor):
+                    proc.bh_k.weight.copy_(proc.bh_q.weight)
     res = model.prior.config.resolution
     hq, lq = fixed_pairs(Path(args.hq), args.n, params.train_preset, args.seed)
     loc = attention_locality(
@@ -246,7 +252,8 @@ def locality(args) -> None:
         model, resize_square(hq, res), resize_square(lq, res), RESTORE, args.timesteps,
         torch.Generator().manual_seed(args.seed),
     ) if args.x0 else None  # fmt: skip
-    rec = {"checkpoint": args.checkpoint, "state": args.state, "arch": args.arch, "n": args.n}
+    arch = args.arch + (["probe: K = Q"] if args.probe_k_from_q else [])
+    rec = {"checkpoint": args.checkpoint, "state": args.state, "arch": arch, "n": args.n}
     rec.update(locality=loc, x0_psnr=x0)
     with open(args.out, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(rec) + "\n")
@@ -285,8 +292,8 @@ def table(args) -> None:
                 f"| {mean['gate_boosthub_W_O']:.2f} | {mean['gate_adapter_out']:.2f} |"
             )
     print()
-    print("| source | t | grid | entropy / uniform | mass on own position (× chance) | 3×3 mass (× chance) |")
-    print("|---|---|---|---|---|---|")
+    print("| source | t | grid | entropy / uniform | own position (× chance) | 3×3 (× chance) | own top-1 |")
+    print("|---|---|---|---|---|---|---|")
     records = []
     for run in args.runs:
         for line in (Path(run) / "results.jsonl").open(encoding="utf-8"):
@@ -309,7 +316,7 @@ def table(args) -> None:
             for side, v in grids.items():
                 print(
                     f"| {name} | {t} | {side}² | {v['entropy_rel']:.3f} | {_ratio(v, 'mass_same')} "
-                    f"| {_ratio(v, 'mass_near')} |"
+                    f"| {_ratio(v, 'mass_near')} | {v.get('top1_same', float('nan')):.3f} |"
                 )
     if x0_rows:
         print()
@@ -349,6 +356,7 @@ def main() -> None:
     lo.add_argument("--params", default="params.yaml")
     lo.add_argument("--arch", nargs="*", default=[], help="FlipnetArch overrides, e.g. boosthub_pos=true")
     lo.add_argument("--timesteps", type=int, nargs="+", default=TIMESTEPS)
+    lo.add_argument("--probe-k-from-q", action="store_true", help="BoostHub K := Q projection (a probe)")
     lo.add_argument("--state", default=None, help="an overfit run's OUT/state.safetensors")
     lo.add_argument(
         "--x0", action="store_true", help="also diagnostics.x0_fidelity (right/swapped condition)"

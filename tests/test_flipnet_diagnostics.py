@@ -56,6 +56,10 @@ def test_locality_meter_on_known_maps():
     sharp(proc, q, q)  # orthogonal tokens: each query matches only its own key (logit 25 against 0)
     s = sharp.summary()[side]
     assert s["mass_same"] > 0.99 and s["entropy_rel"] < 0.02 and s["mass_near"] >= s["mass_same"]
+    assert s["top1_same"] == 1.0
+    shifted = LocalityMeter()
+    shifted(proc, q, torch.roll(q, 1, dims=-2))  # each query's match sits one token further on
+    assert shifted.summary()[side]["top1_same"] == 0.0
     flat = LocalityMeter()
     flat(proc, torch.zeros(1, 2, n, d), torch.randn(1, 2, n, d))  # uniform attention
     f = flat.summary()[side]

@@ -7,7 +7,8 @@
   mode tokens): a part whose gate stays at zero never opens.
 - :func:`attention_locality`: BoostHub's attention maps on the target stream at given noise levels: the
   entropy relative to a uniform map (1 = uniform, 0 = one token), the attention mass on the query's own
-  spatial position, and on its 3×3 neighbourhood (chance levels 1/L and about 9/L for L tokens).
+  spatial position, and on its 3×3 neighbourhood (chance levels 1/L and about 9/L for L tokens), and how
+  often the own position is the largest weight (chance 1/L).
 """
 
 from __future__ import annotations
@@ -102,10 +103,12 @@ class LocalityMeter:
         s["entropy"] += float(entropy.sum())
         s["same"] += float(same.sum())
         s["near"] += float(near.sum())
+        s["top1"] += float((a.argmax(-1) == torch.arange(n, device=a.device)).sum())
 
     def summary(self) -> dict[int, dict[str, float]]:
-        """Per grid side: mean relative entropy, mass on the same position and on the neighbourhood, and
-        the chance (uniform-attention) levels of the two masses."""
+        """Per grid side: mean relative entropy, mass on the same position and on the neighbourhood, the
+        fraction of queries whose largest weight is on their own position (``top1_same``: a ranking, blind
+        to the softmax temperature), and the chance (uniform-attention) levels of the two masses."""
         out = {}
         for side, s in sorted(self.sums.items()):
             rows = s["rows"]
@@ -115,6 +118,7 @@ class LocalityMeter:
                 "entropy_rel": s["entropy"] / rows,
                 "mass_same": s["same"] / rows,
                 "mass_near": s["near"] / rows,
+                "top1_same": s["top1"] / rows,
                 "chance_same": 1.0 / n,
                 "chance_near": chance_near,
             }
