@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from flipnet_bench.config import load_section
+from flipnet_bench.config import ParamsError, load_section
 from flipnet_bench.models.flipnet.configs import get_config
 from flipnet_bench.models.flipnet.embedding import RESTORE, FaceEmbedding
 from flipnet_bench.models.flipnet.model import Flipnet, FlipnetArch
@@ -104,7 +104,7 @@ def test_clean_condition_has_no_condition_eps_loss():
 
 
 def test_bad_condition_noise_rejected():
-    with pytest.raises(ValueError, match="cond_noise"):
+    with pytest.raises(ParamsError, match="cond_noise"):
         FlipnetArch(cond_noise="noisy")  # type: ignore[arg-type]
 
 

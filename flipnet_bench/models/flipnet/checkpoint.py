@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -11,9 +10,10 @@ import torch
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io.hashing import sha256_file
+from flipnet_bench.models.flipnet.arch import FlipnetArch
 from flipnet_bench.models.flipnet.configs import get_config
 from flipnet_bench.models.flipnet.embedding import FaceEmbedding
-from flipnet_bench.models.flipnet.model import Flipnet, FlipnetArch
+from flipnet_bench.models.flipnet.model import Flipnet
 from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.models.flipnet.prior import WEIGHTS_NAME, DiffusionPrior, load_prior, load_sd21_prior
 
@@ -36,19 +36,8 @@ def open_prior(config_name: str, prior_path: str) -> DiffusionPrior:
     return prior
 
 
-def arch_from_params(params: FlipnetParams) -> FlipnetArch:
-    return FlipnetArch(
-        lora_rank=params.lora_rank,
-        lora_alpha=params.lora_alpha,
-        phi=params.phi,
-        finetune_embedding=params.finetune_embedding,
-        cond_noise=params.cond_noise,
-        cond_low_t=params.cond_low_t,
-    )
-
-
 def build_flipnet(params: FlipnetParams, prior_path: str, embedding: FaceEmbedding) -> Flipnet:
-    return Flipnet(open_prior(params.config, prior_path), embedding, arch_from_params(params))
+    return Flipnet(open_prior(params.config, prior_path), embedding, FlipnetArch.of(params))
 
 
 def save_flipnet(
@@ -71,7 +60,7 @@ def save_flipnet(
             "config": params.config,
             "prior_path": str(prior_path),
             "prior_sha256": sha256_file(prior_file) if prior_file.is_file() else None,
-            "arch": dataclasses.asdict(model.arch),
+            "arch": model.arch.to_dict(),
             "embedding": {"dim": emb.dim, "width": emb.width, "resolution": emb.resolution},
             "trained_steps": params.steps if trained_steps is None else trained_steps,
         },
@@ -124,8 +113,7 @@ def load_flipnet(
         )
     e = info["embedding"]
     embedding = FaceEmbedding(int(e["dim"]), int(e["width"]), int(e["resolution"]))
-    # Checkpoints written before cond_noise existed were trained with the condition at the target's t.
-    arch = FlipnetArch(**{"cond_noise": "tied", **info["arch"]})
+    arch = FlipnetArch.from_dict(info["arch"])
     model = Flipnet(open_prior(info["config"], prior_path), embedding, arch)
     state = load_file(str(folder / FLIPNET_WEIGHTS))
     missing, unexpected = model.load_state_dict(state, strict=False)

@@ -14,13 +14,12 @@ target's predicted x0.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from flipnet_bench.models.flipnet.arch import FlipnetArch
 from flipnet_bench.models.flipnet.boosthub import BoostHubProcessor, add_boosthub
 from flipnet_bench.models.flipnet.embedding import DEGRADE, RESTORE, ContextAdapter, FaceEmbedding
 from flipnet_bench.models.flipnet.prior import DiffusionPrior
@@ -28,28 +27,10 @@ from flipnet_bench.models.flipnet.prior import DiffusionPrior
 LORA_TARGETS = ["to_q", "to_k", "to_v", "to_out.0"]
 
 
-@dataclass(frozen=True)
-class FlipnetArch:
-    """Architecture hyper-parameters of the trainable parts (saved with the checkpoint)."""
-
-    lora_rank: int = 8
-    lora_alpha: float = 8.0
-    phi: float = 1.0
-    adapter_hidden: int = 512
-    finetune_embedding: bool = False
-    #: Noise level of the condition stream at train and sample time: ``clean`` (t = 0), ``tied`` (the
-    #: target's t) or ``low`` (fixed t = ``cond_low_t``).
-    cond_noise: Literal["clean", "tied", "low"] = "clean"
-    cond_low_t: int = 100
-
-    def __post_init__(self) -> None:
-        if self.cond_noise not in ("clean", "tied", "low"):
-            raise ValueError(f"cond_noise must be 'clean', 'tied' or 'low', got {self.cond_noise!r}")
-
-
 class Flipnet(nn.Module):
     """The unified restoration/degradation network. Only LoRA, BoostHub, adapter (+ optionally embedding)
-    parameters are trainable; the prior (UNet, null context, VAE) stays frozen."""
+    parameters are trainable; the prior (UNet, null context, VAE) stays frozen. The model owns its
+    configuration ``arch`` (:class:`FlipnetArch`), which its checkpoint records."""
 
     def __init__(self, prior: DiffusionPrior, embedding: FaceEmbedding, arch: FlipnetArch) -> None:
         super().__init__()
@@ -57,7 +38,7 @@ class Flipnet(nn.Module):
 
         self.arch = arch
         self.prior = prior.requires_grad_(False)
-        self.streams = add_boosthub(prior.unet, arch.phi)
+        self.streams = add_boosthub(prior.unet, arch.phi, arch.boosthub_pos, arch.boosthub_window)
         lora = LoraConfig(
             r=arch.lora_rank, lora_alpha=arch.lora_alpha, target_modules=LORA_TARGETS, init_lora_weights=True
         )
@@ -86,6 +67,10 @@ class Flipnet(nn.Module):
             return x0_cond, torch.zeros_like(t)
         t_c = t if mode == "tied" else torch.full_like(t, self.arch.cond_low_t)
         return self.prior.noise_scheduler().add_noise(x0_cond, noise, t_c), t_c
+
+    def condition_noise(self, target_noise: torch.Tensor, own_noise: torch.Tensor) -> torch.Tensor:
+        """The noise sample of the condition stream: its own draw, or the target's (``cond_eps``)."""
+        return target_noise if self.arch.cond_eps == "shared" else own_noise
 
     def eps_pair(
         self,
@@ -161,7 +146,7 @@ class Flipnet(nn.Module):
         x0_t, x0_c = self.prior.encode(target), self.prior.encode(cond)
         sched = self.prior.noise_scheduler()
         n_t = torch.randn(x0_t.shape, generator=gen).to(x0_t)
-        n_c = torch.randn(x0_c.shape, generator=gen).to(x0_c)
+        n_c = self.condition_noise(n_t, torch.randn(x0_c.shape, generator=gen).to(x0_c))
         t = torch.randint(0, sched.config.num_train_timesteps, (x0_t.shape[0],), generator=gen).to(
             x0_t.device
         )

@@ -7,6 +7,7 @@ from typing import Literal
 
 from flipnet_bench.config import ParamsError, check_range
 from flipnet_bench.degrade.defaults import DEFAULT_PRESET
+from flipnet_bench.models.flipnet.arch import FlipnetArch
 from flipnet_bench.train.restorer_config import RestorerVariant
 
 
@@ -60,8 +61,9 @@ class RestorationParams:
 
 
 @dataclass(frozen=True)
-class FlipnetParams:
-    """Joint FLIPNET training and sampling settings."""
+class FlipnetParams(FlipnetArch):
+    """Joint FLIPNET training and sampling settings, on top of the model's own architecture settings
+    (:class:`FlipnetArch`, whose keys are this section's too: ``flipnet.lora_rank``, ``flipnet.phi``, …)."""
 
     #: Model config: ``tiny`` (pixel space, own prior) or ``sd21`` (latent; prior_path = local path / hub id).
     config: Literal["tiny", "sd21", "sd21-mini", "micro"] = "tiny"
@@ -77,14 +79,6 @@ class FlipnetParams:
     lr: float = 2e-4
     warmup: int = 20
     save_every: int = 50
-    lora_rank: int = 8
-    lora_alpha: float = 8.0
-    phi: float = 1.0
-    finetune_embedding: bool = False
-    #: Condition-stream noise level at train and sample time (the paper is silent): ``clean`` (t = 0, the
-    #: measured choice, docs/flipnet.md), ``tied`` (the target's t) or ``low`` (fixed t = ``cond_low_t``).
-    cond_noise: Literal["clean", "tied", "low"] = "clean"
-    cond_low_t: int = 100
     lambda_mse: float = 1.0
     lambda_perceptual: float = 0.1
     #: Perceptual loss on x0: ``lpips`` (needs its weights, see the metrics section) or ``ssim``.
@@ -110,12 +104,10 @@ class FlipnetParams:
     restoration: RestorationParams = field(default_factory=RestorationParams)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_range("flipnet.steps", self.steps, 0, 10_000_000)
         check_range("flipnet.batch_size", self.batch_size, 1, 4096)
         check_range("flipnet.lr", self.lr, 1e-8, 1.0)
-        check_range("flipnet.lora_rank", self.lora_rank, 1, 1024)
-        check_range("flipnet.phi", self.phi, 0.0, 10.0)
-        check_range("flipnet.cond_low_t", self.cond_low_t, 0, 999)
         check_range("flipnet.degrade_prob", self.degrade_prob, 0.0, 1.0)
         check_range("flipnet.real_pairs_prob", self.real_pairs_prob, 0.0, 1.0)
         check_range("flipnet.sample_steps", self.sample_steps, 1, 1000)

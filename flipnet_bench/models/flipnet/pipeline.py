@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.models.flipnet.model import Flipnet
+from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.models.flipnet.prior import DiffusionPrior
 from flipnet_bench.train.common import resize_square
 
@@ -74,15 +75,14 @@ def flip_sample(
     scheduler: str,
     steps: int,
     progress: bool = False,
-    strength: float = 1.0,
+    strength: float = FlipnetParams.sample_strength,
 ) -> torch.Tensor:
     """Sample the target stream given condition images (N×3×H×W in [0, 1]); returns N×3×H×W in [0, 1].
 
-    ``scheduler`` and ``steps`` have no default here: the typed defaults are ``flipnet.scheduler`` and
-    ``flipnet.sample_steps`` (:class:`FlipnetParams`), which callers pass.
-
-    ``strength`` < 1 starts the target at the condition image noised to the ``strength`` fraction of the
-    schedule (SDEdit-style) and runs only the remaining steps; 1 (default) starts from pure noise.
+    ``scheduler`` and ``steps`` have no defaults here: callers pass ``flipnet.scheduler`` and
+    ``flipnet.sample_steps`` (or a benchmark's own). ``strength`` < 1 starts the target at the condition
+    image noised to the ``strength`` fraction of the schedule (SDEdit-style) and runs only the remaining
+    steps; the default, ``flipnet.sample_strength``'s (1), starts from pure noise as published.
     """
     if len(generators) != cond.shape[0]:
         raise ValueError("one generator per image is required")
@@ -97,7 +97,7 @@ def flip_sample(
     sched = make_scheduler(prior, scheduler, steps)
     shape = prior.sample_shape
     noise = _noise(shape, generators).to(device)
-    cond_noise = _noise(shape, generators).to(device)
+    cond_noise = model.condition_noise(noise, _noise(shape, generators).to(device))
     x0_c = prior.encode(cond_m)
     context = model.context(cond_m, mode)
     timesteps = sched.timesteps
