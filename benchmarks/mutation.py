@@ -10,8 +10,9 @@ outcome is then classified:
 * survived: none of the above, printed with its diff — each one is a missing test or a missing entry.
 
 ``score = killed / (mutants - equivalent - out of scope)``. The summary and every survivor go to
-``benchmarks/results/mutation.json`` and ``.md``. ``--planted`` instead plants the bugs of ``PLANTED`` one
-at a time in a scratch copy, runs ``pytest -m "not slow"`` on the listed tests and records whether they fail.
+``benchmarks/results/mutation.json`` and ``.md``. ``--planted`` instead plants the bugs of
+``benchmarks/mutation_planted.yaml`` one at a time in a scratch copy, runs ``pytest -m "not slow"`` on the
+listed tests and records whether they fail (``benchmarks/results/planted_bugs.json``).
 
     .venv/bin/pip install -e '.[mutation]'
     .venv/bin/python benchmarks/mutation.py                       # every package (tens of minutes, 1 core)
@@ -22,6 +23,9 @@ at a time in a scratch copy, runs ``pytest -m "not slow"`` on the listed tests a
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
+import functools
 import json
 import os
 import re
@@ -42,19 +46,18 @@ PYTEST_ARGS = ["-m", "not slow", "-q", "-x"]
 #: package → the files mutated and the narrowest fast test selection that exercises them.
 PACKAGES: dict[str, dict[str, list[str]]] = {
     "stats": {
+        # coverage.py is the harness of the coverage study (benchmarks/coverage.py, its own test):
+        # not mutated, and the ~15 s study is left out of the per-mutant selection to keep runs short.
         "files": [
             f"flipnet_bench/stats/{f}.py"
-            for f in ("intervals", "paired", "ranking", "gate", "compare", "gram", "features", "coverage")
+            for f in ("intervals", "paired", "ranking", "gate", "compare", "gram", "features")
         ],
-        "tests": [
-            "tests/test_stats_references.py",
-            "tests/test_mut_stats.py",
-            "tests/test_compare.py",
-            "tests/test_interval_coverage.py",
-        ],
+        "tests": ["tests/test_stats_references.py", "tests/test_mut_stats.py", "tests/test_compare.py"],
     },
     "protocols": {
-        "files": [f"flipnet_bench/protocols/{f}.py" for f in ("spec", "run", "presets", "cli", "__init__")],
+        # spec.py and run.py hold the logic; presets.py is the protocol tables (data: module constants and
+        # three factory functions filling in descriptive text) and cli.py prints them: not mutated.
+        "files": ["flipnet_bench/protocols/spec.py", "flipnet_bench/protocols/run.py"],
         "tests": ["tests/test_protocols.py", "tests/test_mut_protocols.py"],
     },
     "metrics": {
@@ -79,107 +82,8 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
     },
 }
 
-#: Bugs a reviewer planted: (name, file, original text, replacement, tests that must fail).
-PLANTED: list[tuple[str, str, str, str, list[str]]] = [  # fmt: skip
-    (
-        "t quantile replaced by the normal 1.96",
-        "flipnet_bench/stats/intervals.py",
-        "return float(sps.t.ppf(0.5 + level / 2, n - 1))",
-        "return 1.96",
-        ["tests/test_stats_references.py"],
-    ),
-    (
-        "jackknife interval narrowed by 30 %",
-        "flipnet_bench/stats/intervals.py",
-        "half = t_quantile(n, level) * jackknife_se(loo)",
-        "half = 0.7 * t_quantile(n, level) * jackknife_se(loo)",
-        ["tests/test_stats_references.py"],
-    ),
-    (
-        "t quantile replaced by the normal 1.96 (coverage study alone)",
-        "flipnet_bench/stats/intervals.py",
-        "return float(sps.t.ppf(0.5 + level / 2, n - 1))",
-        "return 1.96",
-        ["tests/test_interval_coverage.py"],
-    ),
-    (
-        "jackknife interval narrowed by 30 % (coverage study alone)",
-        "flipnet_bench/stats/intervals.py",
-        "half = t_quantile(n, level) * jackknife_se(loo)",
-        "half = 0.7 * t_quantile(n, level) * jackknife_se(loo)",
-        ["tests/test_interval_coverage.py"],
-    ),
-    (
-        "Holm step of the leaderboard's marks skipped",
-        "flipnet_bench/stats/ranking.py",
-        "    holm([v.result for v in verdicts.values() if v.result is not None])",
-        "    [setattr(v.result, 'p_holm', v.result.p) for v in verdicts.values() if v.result is not None]",
-        ["tests/test_stats_references.py"],
-    ),
-    (
-        "leaderboard significance on the raw p",
-        "flipnet_bench/stats/ranking.py",
-        "self.result.p_holm < ALPHA",
-        "self.result.p < ALPHA",
-        ["tests/test_stats_references.py"],
-    ),
-    (
-        "permutation p-value without its +1",
-        "flipnet_bench/stats/paired.py",
-        "return float((extreme + 1) / (len(null) + 1))",
-        "return float(extreme / len(null))",
-        ["tests/test_stats_references.py"],
-    ),
-    (
-        "permutation p-value with > instead of >=",
-        "flipnet_bench/stats/paired.py",
-        "np.abs(null) >= abs(observed)",
-        "np.abs(null) > abs(observed)",
-        ["tests/test_stats_references.py"],
-    ),
-    (
-        "identity-gate threshold changed in the leaderboard's copy (LFW 0.6 -> 0.5)",
-        "flipnet_bench/stats/gate.py",
-        '"lfw": 0.6,',
-        '"lfw": 0.5,',
-        ["tests/test_stats_references.py"],
-    ),
-    (
-        "identity-gate threshold changed in the leaderboard's copy (WIDER 0.3 -> 0.35)",
-        "flipnet_bench/stats/gate.py",
-        '"wider": 0.3,',
-        '"wider": 0.35,',
-        ["tests/test_stats_references.py"],
-    ),
-    (
-        "generalised-Gaussian shape exponent halved",
-        "flipnet_bench/degrade/kernels.py",
-        "np.power(_mahalanobis(size, sigma_x, sigma_y, theta), beta)))",
-        "np.power(_mahalanobis(size, sigma_x, sigma_y, theta), beta / 2)))",
-        ["tests/test_mut_kernels.py"],
-    ),
-    (
-        "plateau kernel without its +1",
-        "flipnet_bench/degrade/kernels.py",
-        "1.0 / (1.0 + np.power(",
-        "1.0 / (0.5 + np.power(",
-        ["tests/test_mut_kernels.py"],
-    ),
-    (
-        "Gaussian rotated the other way",
-        "flipnet_bench/degrade/kernels.py",
-        "u = cos * xx + sin * yy",
-        "u = cos * xx - sin * yy",
-        ["tests/test_mut_kernels.py"],
-    ),
-    (
-        "sinc centre value halved",
-        "flipnet_bench/degrade/kernels.py",
-        "omega_c**2 / (4 * math.pi)",
-        "omega_c**2 / (8 * math.pi)",
-        ["tests/test_mut_kernels.py"],
-    ),
-]
+#: Bugs planted one at a time (``--planted``): file, original text, replacement, tests that must fail.
+PLANTED = REPO / "benchmarks" / "mutation_planted.yaml"
 
 
 def _env() -> dict[str, str]:
@@ -228,13 +132,22 @@ def _statuses(work: Path, files: list[str]) -> dict[str, int | None]:
     return codes
 
 
+@functools.cache
+def _functions(path: Path) -> dict[str, list[str]]:
+    """Source lines of every function (mutants and originals) in one mutants file."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    return {node.name: lines[node.lineno : node.end_lineno] for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.FunctionDef)}  # fmt: skip
+
+
 def _diff(work: Path, name: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "mutmut", "show", name], cwd=work, env=_env(), capture_output=True, text=True
-    ).stdout
-    return "\n".join(
-        line for line in out.splitlines()[1:] if line[:1] in "+-" and line[:3] not in ("+++", "---")
-    )
+    """The changed lines of mutant ``name``: its function in the mutants file against ``…__mutmut_orig``."""
+    module, _, func = name.rpartition(".")
+    functions = _functions(work / "mutants" / (module.replace(".", "/") + ".py"))
+    orig = functions.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", func), [])
+    diff = difflib.unified_diff(orig, functions.get(func, []), lineterm="", n=0)
+    return "\n".join(line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---"))
 
 
 def _function(name: str) -> str:
@@ -273,27 +186,36 @@ def classify(package: str, codes: dict[str, int | None], equivalent: dict) -> di
     }
 
 
-def run_package(package: str, work_root: Path, tests: list[str] | None = None) -> dict:
+def run_package(
+    package: str,
+    work_root: Path,
+    tests: list[str] | None = None,
+    rerun: list[str] | None = None,
+    collect: bool = False,
+) -> dict:
+    """Mutate ``package`` from scratch, or (``rerun``: mutant names) re-test only those mutants in the
+    existing scratch folder against the current tests (mutmut collects coverage of new tests itself)."""
     spec = PACKAGES[package]
     tests = [t for t in (tests or spec["tests"]) if (REPO / t).is_file()]
     work = work_root / package
     work.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(work / "mutants", ignore_errors=True)
-    _scratch(work, tests)
-    (work / "pyproject.toml").write_text(_pyproject(spec["files"], tests), encoding="utf-8")
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "mutmut", "run", "--max-children", "1"],
-        cwd=work,
-        env=_env(),
-        capture_output=True,
-        text=True,
-    )
+    if not collect:  # collect: only classify what an earlier (possibly interrupted) run recorded
+        if not rerun:
+            shutil.rmtree(work / "mutants", ignore_errors=True)
+        _scratch(work, tests)
+        (work / "pyproject.toml").write_text(_pyproject(spec["files"], tests), encoding="utf-8")
+        command = [sys.executable, "-m", "mutmut", "run", "--max-children", "1", *(rerun or [])]
+        proc = subprocess.run(command, cwd=work, env=_env(), capture_output=True, text=True)
+        (work / "mutmut.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+        if proc.returncode != 0:
+            raise SystemExit(
+                f"mutmut failed on {package} (exit {proc.returncode}); see {work / 'mutmut.log'}"
+            )
     seconds = time.perf_counter() - start
-    (work / "mutmut.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     codes = _statuses(work, spec["files"])
-    if proc.returncode != 0 or not codes:
-        raise SystemExit(f"mutmut failed on {package} (exit {proc.returncode}); see {work / 'mutmut.log'}")
+    if not codes:
+        raise SystemExit(f"no mutmut results for {package} under {work}")
     equivalent = yaml.safe_load(EQUIVALENT.read_text(encoding="utf-8")) if EQUIVALENT.is_file() else {}
     result = classify(package, codes, equivalent or {})
     result["survivor_diffs"] = {n: _diff(work, n) for n in result["lists"]["survived"]}
@@ -329,7 +251,8 @@ def markdown(results: dict[str, dict]) -> str:
 def planted(work_root: Path) -> list[dict]:
     """Plant each bug in a scratch copy, run its tests under ``-m "not slow"``: they must fail."""
     rows = []
-    for name, file, old, new, tests in PLANTED:
+    for bug in yaml.safe_load(PLANTED.read_text(encoding="utf-8")):
+        name, file, old, new, tests = bug["bug"], bug["file"], bug["old"], bug["new"], bug["tests"]
         with tempfile.TemporaryDirectory(dir=work_root) as tmp:
             work = Path(tmp)
             _scratch(work, tests)
@@ -367,6 +290,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "flipnet-mutation")
     parser.add_argument("--tests", nargs="+", help="override the test selection (e.g. the suite before)")
     parser.add_argument("--out", type=Path, default=RESULTS / "mutation.json")
+    parser.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="re-test only the survivors recorded in --out, in the kept scratch folder",
+    )
+    parser.add_argument("--collect", action="store_true", help="classify the results already in --work")
     parser.add_argument("--planted", action="store_true", help="run the planted-bug table instead")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -377,7 +306,14 @@ def main(argv: list[str] | None = None) -> int:
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     for package in args.package or list(PACKAGES):
         print(f"mutating {package} …", flush=True)
-        results[package] = run_package(package, args.work, args.tests)
+        previous = results.get(package, {})
+        rerun = previous.get("lists", {}).get("survived") if args.rerun_survivors else None
+        if args.rerun_survivors and not rerun:
+            print(f"  no survivors recorded for {package}", flush=True)
+            continue
+        seconds = previous.get("seconds", 0.0) if rerun else 0.0
+        results[package] = run_package(package, args.work, args.tests, rerun, args.collect)
+        results[package]["seconds"] = round(results[package]["seconds"] + seconds, 1)
         r = results[package]
         print(
             f"  {r['mutants']} mutants, {r['killed']} killed, {r['survived']} survived, "

@@ -1,0 +1,125 @@
+"""Statistics details the mutation run found untested: the paired FID/KID evaluators against brute-force
+formulas, the leaderboard's ranking rules, the gate's set-name matching, the bootstrap's defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import linalg
+
+from flipnet_bench.io import write_json
+from flipnet_bench.stats.compare import Run, compare_metric
+from flipnet_bench.stats.gate import DLIB_IMPOSTOR_MEAN, dlib_threshold, gate_threshold
+from flipnet_bench.stats.gram import PairedFrechetSubsets, PairedMMDSubsets, poly_kernel
+from flipnet_bench.stats.intervals import bootstrap_mean_interval
+from flipnet_bench.stats.ranking import rank_set
+
+
+def _mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
+    """KID's unbiased MMD² with the cubic polynomial kernel, by explicit double loops."""
+    d, m = x.shape[1], len(x)
+    k = lambda a, b: (a @ b / d + 1.0) ** 3  # noqa: E731
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    xy = sum(k(x[i], y[j]) for i in range(m) for j in range(m)) / m**2
+    return xx + yy - 2 * xy
+
+
+def test_paired_mmd_is_the_unbiased_estimator() -> None:
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 5)), rng.normal(size=(12, 5)) + 0.3
+    paired = PairedMMDSubsets(x, y)
+    idx = np.array([[0, 3, 5, 7, 9], [1, 2, 4, 6, 11]])
+    got = paired.distance(idx)
+    assert got.shape == (2,)
+    for row, value in zip(idx, got):
+        assert value == pytest.approx(_mmd2_unbiased(x[row], y[row]), rel=1e-10)
+    other = np.array([2, 4, 6, 8, 10])
+    assert paired.distance(idx[0], other)[0] == pytest.approx(_mmd2_unbiased(x[idx[0]], y[other]), rel=1e-10)
+    assert paired.distance(idx[0])[0] == pytest.approx(got[0], rel=1e-12)  # idx_y defaults to idx_x
+    custom = PairedMMDSubsets(x, y, degree=2, gamma=0.5, coef=0.0)
+    np.testing.assert_allclose(custom.kxy, (x @ y.T * 0.5) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(poly_kernel(x, y), (x @ y.T / 5 + 1) ** 3, rtol=1e-12)
+
+
+def test_paired_frechet_is_the_closed_form_with_scipy_sqrtm() -> None:
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(30, 4)), rng.normal(size=(30, 4)) * 1.5 + 0.2
+    paired = PairedFrechetSubsets(x, y)
+    idx = np.arange(3, 27)
+    sx, sy = np.cov(x[idx], rowvar=False), np.cov(y[idx], rowvar=False)
+    diff = x[idx].mean(0) - y[idx].mean(0)
+    ref = diff @ diff + np.trace(sx) + np.trace(sy) - 2 * np.trace(linalg.sqrtm(sx @ sy).real)
+    assert paired.distance(idx)[0] == pytest.approx(ref, rel=1e-8)
+    other = np.arange(0, 24)
+    sy2 = np.cov(y[other], rowvar=False)
+    diff2 = x[idx].mean(0) - y[other].mean(0)
+    ref2 = diff2 @ diff2 + np.trace(sx) + np.trace(sy2) - 2 * np.trace(linalg.sqrtm(sx @ sy2).real)
+    assert paired.distance(idx, other)[0] == pytest.approx(ref2, rel=1e-8)
+
+
+def test_bootstrap_defaults_are_2000_resamples_seed_0() -> None:
+    x = np.array([0.1, 2.0, -1.3, 0.7, 3.3, 1.1])
+    means = x[np.random.default_rng(0).integers(0, 6, size=(2000, 6))].mean(1)
+    assert bootstrap_mean_interval(x) == pytest.approx(tuple(np.percentile(means, [2.5, 97.5])), rel=1e-12)
+    assert bootstrap_mean_interval(x, level=0.8) == pytest.approx(
+        tuple(np.percentile(means, [10, 90])), rel=1e-12
+    )
+    pair = bootstrap_mean_interval(np.array([1.0, 3.0]))
+    assert pair is not None and 1.0 <= pair[0] <= pair[1] <= 3.0
+
+
+def test_gate_names_match_with_dashes_and_underscores() -> None:
+    assert gate_threshold("Celeb_Child-Test") == pytest.approx(dlib_threshold(0.6))
+    assert gate_threshold("web_photo-test") == pytest.approx(dlib_threshold(0.3))
+    assert gate_threshold("Celeb-A") == pytest.approx(dlib_threshold(0.5))
+    assert gate_threshold("ffhq") is None
+    assert dlib_threshold(0.5, impostor_mean=0.8) == pytest.approx(0.9)
+    assert dlib_threshold(0.0) == DLIB_IMPOSTOR_MEAN and dlib_threshold(1.0) == pytest.approx(1.0)
+
+
+def _run(root: Path, method: str, per_image: dict[str, list[float]], hib: dict[str, bool]) -> None:
+    metrics = {m: {"value": float(np.mean(v)), "definition": {"higher_is_better": hib.get(m)}}
+               for m, v in per_image.items()}  # fmt: skip
+    per = {m: {f"k{i}": x for i, x in enumerate(v)} for m, v in per_image.items()}
+    write_json(root / method / "scores.json", {"metrics": metrics, "per_image": per})
+
+
+def test_rank_set_rules(tmp_path: Path) -> None:
+    base = np.linspace(20, 24, 10)
+    noise = np.array([0.3, -0.2, 0.1, 0.0, -0.1, 0.2, -0.3, 0.1, 0.0, 0.05])
+    runs = {"ref": base + 5, "a": base + 1 + noise, "b": base, "c": base - 1}
+    for m, v in runs.items():
+        _run(tmp_path, m, {"psnr": list(v), "odd": list(v)}, {"psnr": True})
+    values = {
+        m: {"psnr": float(v.mean()), "odd": float(v.mean()), "none": float("nan")} for m, v in runs.items()
+    }
+    values["c"]["solo"] = 1.0
+    hib = {"psnr": True, "odd": None, "solo": False, "none": True}
+    verdicts = rank_set(values, hib, lambda m: tmp_path / m, reference_rows=["ref"], unranked=["zzz"])
+    # odd: no direction; solo: one method only; none: not finite anywhere — none of them ranked
+    assert set(verdicts) == {"psnr"}
+    v = verdicts["psnr"]
+    assert (v.metric, v.best, v.runner_up) == ("psnr", "a", "b")  # the reference row takes no part
+    ref = compare_metric("psnr", Run(tmp_path / "a"), Run(tmp_path / "b"), 0)
+    assert v.result.p == ref.p and v.result.p_holm == ref.p and v.significant
+    seeded = rank_set(values, hib, lambda m: tmp_path / m, reference_rows=["ref"], seed=3)["psnr"]
+    assert seeded.result.p == compare_metric("psnr", Run(tmp_path / "a"), Run(tmp_path / "b"), 3).p
+    # a metric column the runs cannot test (no per-image values): reported unmarked with the reason
+    values["a"]["fid"] = values["b"]["fid"] = 1.0
+    verdicts = rank_set(values, {**hib, "fid": False}, lambda m: tmp_path / m, reference_rows=["ref"])
+    fid = verdicts["fid"]
+    assert (fid.metric, fid.best, fid.runner_up, fid.result) == ("fid", "a", "b", None)
+    assert fid.why.startswith("metric 'fid' has no value in both") and not fid.significant
+    assert verdicts["psnr"].significant  # the untestable column does not enter Holm's family
+    assert rank_set(values, hib, lambda m: tmp_path / m, unranked=["psnr"], reference_rows=["ref"]) == {}
+
+
+def test_rank_set_ties_keep_the_input_order(tmp_path: Path) -> None:
+    for m in ("b", "a"):
+        _run(tmp_path, m, {"lpips": [0.1, 0.2, 0.3]}, {"lpips": False})
+    values = {"b": {"lpips": 0.2}, "a": {"lpips": 0.2}}
+    v = rank_set(values, {"lpips": False}, lambda m: tmp_path / m)["lpips"]
+    assert (v.best, v.runner_up) == ("b", "a")
