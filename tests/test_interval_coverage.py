@@ -36,8 +36,9 @@ def test_paired_t_interval_and_sign_flip_level() -> None:
     interval, level = rows
     assert abs(interval["coverage"] - 0.95) <= 3.5 * interval["coverage_se"], interval
     assert interval["contains_estimate"] == 1.0
-    # the exact sign-flip test at n = 8 has 256 equally likely values: P(p <= 0.05) = 12/256 = 0.047
-    assert abs(level["coverage"] - 12 / 256) <= 3.5 * level["coverage_se"], level
+    # a valid test rejects at most 5 % of the time (the exact sign-flip test at n = 8 can attain only
+    # 12/256 = 0.047, and a Monte-Carlo p with its +1 is conservative); a broken one rejects far more or never
+    assert 0.02 <= level["coverage"] <= 0.05 + 3.5 * level["coverage_se"], level
 
 
 @pytest.fixture(scope="module")

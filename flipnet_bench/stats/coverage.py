@@ -153,7 +153,7 @@ class FeaturePool:
         (``|x|``), as pooled post-ReLU Inception features are non-negative."""
         rng = np.random.default_rng([seed, dim])
         feats = rng.normal(size=(size, dim)) @ (rng.normal(size=(dim, dim)) / math.sqrt(dim)) + 0.4
-        kind = f"|Gaussian| {dim}-d" if non_negative else f"Gaussian {dim}-d"
+        kind = f"folded Gaussian {dim}-d" if non_negative else f"Gaussian {dim}-d"
         return cls(np.abs(feats) if non_negative else feats, rng.normal(size=(ref_size, dim)), kind)
 
 
