@@ -137,8 +137,12 @@ def _functions(path: Path) -> dict[str, list[str]]:
     """Source lines of every function (mutants and originals) in one mutants file."""
     source = path.read_text(encoding="utf-8")
     lines = source.splitlines()
-    return {node.name: lines[node.lineno : node.end_lineno] for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.FunctionDef)}  # fmt: skip
+    out = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef):  # from the decorator-free def line, its name blanked
+            body = lines[node.lineno - 1 : node.end_lineno]
+            out[node.name] = [body[0].replace(node.name, "", 1), *body[1:]]
+    return out
 
 
 def _diff(work: Path, name: str) -> str:
@@ -192,6 +196,7 @@ def run_package(
     tests: list[str] | None = None,
     rerun: list[str] | None = None,
     collect: bool = False,
+    killed: list[str] | None = None,
 ) -> dict:
     """Mutate ``package`` from scratch, or (``rerun``: mutant names) re-test only those mutants in the
     existing scratch folder against the current tests (mutmut collects coverage of new tests itself)."""
@@ -214,6 +219,8 @@ def run_package(
             )
     seconds = time.perf_counter() - start
     codes = _statuses(work, spec["files"])
+    if rerun:  # a changed test selection resets mutmut's records; killed stays killed when tests are added
+        codes.update({n: 1 for n in killed or [] if codes.get(n) is None})
     if not codes:
         raise SystemExit(f"no mutmut results for {package} under {work}")
     equivalent = yaml.safe_load(EQUIVALENT.read_text(encoding="utf-8")) if EQUIVALENT.is_file() else {}
@@ -312,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  no survivors recorded for {package}", flush=True)
             continue
         seconds = previous.get("seconds", 0.0) if rerun else 0.0
-        results[package] = run_package(package, args.work, args.tests, rerun, args.collect)
+        killed = previous.get("lists", {}).get("killed") if rerun else None
+        results[package] = run_package(package, args.work, args.tests, rerun, args.collect, killed)
         results[package]["seconds"] = round(results[package]["seconds"] + seconds, 1)
         r = results[package]
         print(

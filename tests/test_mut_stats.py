@@ -3,6 +3,7 @@ formulas, the leaderboard's ranking rules, the gate's set-name matching, the boo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +124,113 @@ def test_rank_set_ties_keep_the_input_order(tmp_path: Path) -> None:
     values = {"b": {"lpips": 0.2}, "a": {"lpips": 0.2}}
     v = rank_set(values, {"lpips": False}, lambda m: tmp_path / m)["lpips"]
     assert (v.best, v.runner_up) == ("b", "a")
+
+
+def test_mmd_to_a_fixed_reference_is_the_unbiased_estimator() -> None:
+    from flipnet_bench.stats.gram import MMDSubsets
+
+    rng = np.random.default_rng(5)
+    x, ref = rng.normal(size=(10, 4)) + 0.2, rng.normal(size=(7, 4))
+    k = lambda a, b: (a @ b / 4 + 1.0) ** 3  # noqa: E731
+    idx = np.array([[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]])
+    got = MMDSubsets(x, ref).distance(idx)
+    for row, value in zip(idx, got):
+        s = x[row]
+        xx = np.mean([k(s[i], s[j]) for i in range(5) for j in range(5) if i != j])
+        rr = np.mean([k(ref[i], ref[j]) for i in range(7) for j in range(7) if i != j])
+        xr = np.mean([k(a, b) for a in s for b in ref])
+        assert value == pytest.approx(xx + rr - 2 * xr, rel=1e-10)
+    custom = MMDSubsets(x, ref, degree=2, gamma=1.0, coef=0.5).distance(idx[0])[0]
+    k2 = lambda a, b: (a @ b + 0.5) ** 2  # noqa: E731
+    s = x[idx[0]]
+    ref_value = (np.mean([k2(s[i], s[j]) for i in range(5) for j in range(5) if i != j])
+                 + np.mean([k2(ref[i], ref[j]) for i in range(7) for j in range(7) if i != j])
+                 - 2 * np.mean([k2(a, b) for a in s for b in ref]))  # fmt: skip
+    assert custom == pytest.approx(ref_value, rel=1e-10)
+
+
+def test_paired_frechet_batches_and_refuses_bad_shapes() -> None:
+    from flipnet_bench.errors import BenchError
+
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=(12, 3)) + 0.5
+    paired = PairedFrechetSubsets(x, y)
+    idx = np.array([[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]])
+    batch = paired.distance(idx)
+    assert batch == pytest.approx([paired.distance(row)[0] for row in idx], rel=1e-12)
+    assert np.isfinite(paired.distance(np.array([0, 1]))[0])  # two rows are enough
+    with pytest.raises(BenchError, match=r"^feature matrices \(12, 3\) and \(12, 2\) differ in dimension$"):
+        PairedFrechetSubsets(x, y[:, :2])
+    with pytest.raises(BenchError, match=r"^feature matrices \(12,\) and \(12, 3\) differ in dimension$"):
+        PairedFrechetSubsets(x[:, 0], y)
+    with pytest.raises(BenchError, match=r"^feature matrices \(12, 3\) and \(12,\) differ in dimension$"):
+        PairedFrechetSubsets(x, y[:, 0])
+    msg = r"^paired Fréchet distance needs equal subsets of >= 2 rows, got \(1, 1\)$"
+    with pytest.raises(BenchError, match=msg):
+        paired.distance(np.array([0]))
+    with pytest.raises(BenchError, match=r"got \(1, 3\)$"):
+        paired.distance(np.array([0, 1, 2]), np.array([0, 1]))
+
+
+def _scored(folder: Path, per_image: dict[str, dict[str, object]], keys: list[str] | None = None) -> Run:
+    metrics = {m: {"value": 1.0, "definition": {"higher_is_better": True}} for m in per_image}
+    folder.mkdir(parents=True, exist_ok=True)  # json.dumps: NaN allowed, as a hand-edited file may hold
+    (folder / "scores.json").write_text(json.dumps({"metrics": metrics, "per_image": per_image}))
+    return Run(folder)
+
+
+def test_run_per_image_keeps_finite_numbers_only(tmp_path: Path) -> None:
+    run = _scored(tmp_path, {"psnr": {"a": 1.0, "b": None, "c": float("nan"), "d": 2, "e": "x"}})
+    assert run.per_image("psnr") == {"a": 1.0, "d": 2}
+    assert run.per_image("ssim") == {}
+
+
+def test_compare_means_needs_three_shared_images_and_passes_the_seed(tmp_path: Path) -> None:
+    from flipnet_bench.errors import BenchError
+    from flipnet_bench.stats.paired import paired_means
+
+    a = _scored(tmp_path / "a", {"psnr": {"x": 1.0, "y": 2.5, "z": 3.0, "only_a": 9.0}})
+    b = _scored(tmp_path / "b", {"psnr": {"x": 0.5, "y": 2.0, "z": 1.0}})
+    got = compare_metric("psnr", a, b, seed=5)
+    assert got.p == paired_means("psnr", np.array([1.0, 2.5, 3.0]), np.array([0.5, 2.0, 1.0]), seed=5).p
+    assert got.n == 3
+    c = _scored(tmp_path / "c", {"psnr": {"x": 0.5, "y": 2.0}})
+    with pytest.raises(BenchError, match=r"^psnr: only 2 images have values in both"):
+        compare_metric("psnr", a, c)
+
+
+def test_feature_sets_must_match_and_the_message_names_the_difference(tmp_path: Path) -> None:
+    from flipnet_bench.errors import BenchError
+    from flipnet_bench.stats.features import FEATURES_FILE, save_features
+
+    for name, keys in (("a", list("abcdefgh")), ("b", list("abcmnopqrs"))):
+        run = _scored(tmp_path / name, {"psnr": {k: 1.0 for k in keys}})
+        run.result["metrics"]["fid"] = {"value": 1.0}
+        write_json(tmp_path / name / "scores.json", run.result)
+        feats = {"keys": np.array(keys), "pred": np.zeros((len(keys), 2)), "ref": np.zeros((3, 2))}
+        save_features(tmp_path / name / FEATURES_FILE, {"fid": feats})
+    msg = r"^fid: the two runs scored different images \(e\.g\. \['d', 'e', 'f', 'g', 'h'\]\); compare equal"
+    with pytest.raises(BenchError, match=msg):
+        compare_metric("fid", Run(tmp_path / "a"), Run(tmp_path / "b"))
+
+
+def test_format_table_renders_every_verdict() -> None:
+    from flipnet_bench.stats.compare import format_table
+
+    report = {"a": "runs/a", "b": "runs/b", "alpha": 0.05, "metrics": [
+        {"metric": "psnr", "a": 25.0, "b": 24.0, "diff": 1.0, "ci95": [0.5, 1.5], "p": 0.001, "p_holm": 0.002,
+         "better": "a"},
+        {"metric": "lpips", "a": 0.3, "b": 0.2, "diff": 0.1, "ci95": None, "p": 0.01, "p_holm": 0.02,
+         "better": "b"},
+        {"metric": "ssim", "a": 0.7, "b": 0.7, "diff": 0.0, "ci95": [-0.01, 0.02], "p": 0.9, "p_holm": 0.9,
+         "better": None}]}  # fmt: skip
+    assert format_table(report, "new", "old").split("\n") == [
+        "A = runs/a",
+        "B = runs/b",
+        "| metric | A | B | A − B [95% CI] | p | p (Holm) | verdict (α = 0.05) |",
+        "|---|---|---|---|---|---|---|",
+        "| psnr | 25 | 24 | 1 [0.5, 1.5] | 0.0010 | 0.0020 | new better |",
+        "| lpips | 0.3 | 0.2 | 0.1 | 0.0100 | 0.0200 | old better |",
+        "| ssim | 0.7 | 0.7 | 0 [-0.01, 0.02] | 0.9000 | 0.9000 | tie (not significant) |",
+    ]
+    assert "| psnr | 25 | 24 | 1 [0.5, 1.5] | 0.0010 | 0.0020 | A better |" in format_table(report)
