@@ -234,3 +234,4 @@ def test_format_table_renders_every_verdict() -> None:
         "| ssim | 0.7 | 0.7 | 0 [-0.01, 0.02] | 0.9000 | 0.9000 | tie (not significant) |",
     ]
     assert "| psnr | 25 | 24 | 1 [0.5, 1.5] | 0.0010 | 0.0020 | A better |" in format_table(report)
+    assert "| lpips | 0.3 | 0.2 | 0.1 | 0.0100 | 0.0200 | B better |" in format_table(report)
