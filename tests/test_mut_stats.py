@@ -235,3 +235,28 @@ def test_format_table_renders_every_verdict() -> None:
     ]
     assert "| psnr | 25 | 24 | 1 [0.5, 1.5] | 0.0010 | 0.0020 | A better |" in format_table(report)
     assert "| lpips | 0.3 | 0.2 | 0.1 | 0.0100 | 0.0200 | B better |" in format_table(report)
+
+
+def test_float32_inputs_are_evaluated_in_float64() -> None:
+    """Features are stored as float32; every evaluator converts before multiplying (float32 Gram matrices
+    would differ from these in the 7th digit)."""
+    from flipnet_bench.stats.gram import MMDSubsets
+
+    rng = np.random.default_rng(7)
+    x32, y32 = (
+        (rng.normal(size=(9, 5)) * 30).astype(np.float32),
+        (rng.normal(size=(9, 5)) * 30).astype(np.float32),
+    )
+    x64, y64 = x32.astype(np.float64), y32.astype(np.float64)
+    idx = np.arange(9)
+    assert PairedFrechetSubsets(x32, y32).distance(idx) == pytest.approx(
+        PairedFrechetSubsets(x64, y64).distance(idx), rel=1e-13
+    )
+    np.testing.assert_allclose(poly_kernel(x32, y32), poly_kernel(x64, y64), rtol=1e-14)
+    np.testing.assert_allclose(poly_kernel(x32, y64), poly_kernel(x64, y64), rtol=1e-14)
+    np.testing.assert_allclose(poly_kernel(x64, y32), poly_kernel(x64, y64), rtol=1e-14)
+    assert MMDSubsets(x32, y32).distance(idx) == pytest.approx(MMDSubsets(x64, y64).distance(idx), rel=1e-13)
+    v32 = (rng.normal(size=7) * 100).astype(np.float32)
+    assert bootstrap_mean_interval(v32) == pytest.approx(
+        bootstrap_mean_interval(v32.astype(np.float64)), rel=1e-14
+    )
