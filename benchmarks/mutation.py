@@ -308,8 +308,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     if args.planted:
-        rows = planted(args.work)
-        _write(RESULTS / "planted_bugs.json", json.dumps(rows, indent=2) + "\n")
+        saved = RESULTS / "planted_bugs.json"
+        rows = json.loads(saved.read_text(encoding="utf-8")) if args.collect else planted(args.work)
+        _write(saved, json.dumps(rows, indent=2) + "\n")
+        table = [
+            "# Planted bugs (`benchmarks/mutation.py --planted`)",
+            "",
+            "| bug | file | caught | first failing test |",
+            "|---|---|---|---|",
+        ]
+        table += [f"| {r['bug']} | `{r['file']}` | {'yes' if r['caught'] else '**no**'} | "
+                  f"`{r['first_failure']}` |" for r in rows]  # fmt: skip
+        _write(RESULTS / "planted_bugs.md", "\n".join(table) + "\n")
         return 0 if all(r["caught"] for r in rows) else 1
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     for package in args.package or list(PACKAGES):
