@@ -102,6 +102,8 @@ def test_plateau_is_the_published_formula(size: int, sx: float, sy: float, theta
 
 
 def test_theta_defaults_to_zero_in_recorded_params() -> None:
+    ref = np.exp(-0.5 * _quadratic_form(9, 2.0, 1.0, 0.0))
+    np.testing.assert_allclose(gaussian_kernel(9, 2.0, 1.0), ref / ref.sum(), rtol=1e-12)
     plain = {"size": 9, "sigma_x": 2.0, "sigma_y": 1.0, "beta": 1.5}
     for kind in ("aniso", "generalized_aniso", "plateau_aniso"):
         ref = _quadratic_form(9, 2.0, 1.0, 0.0)
