@@ -42,6 +42,8 @@ def test_paired_mmd_is_the_unbiased_estimator() -> None:
     assert paired.distance(idx[0])[0] == pytest.approx(got[0], rel=1e-12)  # idx_y defaults to idx_x
     custom = PairedMMDSubsets(x, y, degree=2, gamma=0.5, coef=0.0)
     np.testing.assert_allclose(custom.kxy, (x @ y.T * 0.5) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(custom.kxx, (x @ x.T * 0.5) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(custom.kyy, (y @ y.T * 0.5) ** 2, rtol=1e-12)
     np.testing.assert_allclose(poly_kernel(x, y), (x @ y.T / 5 + 1) ** 3, rtol=1e-12)
 
 
