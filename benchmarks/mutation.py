@@ -198,6 +198,7 @@ def run_package(
     rerun: list[str] | None = None,
     collect: bool = False,
     killed: list[str] | None = None,
+    resume: bool = False,
 ) -> dict:
     """Mutate ``package`` from scratch, or (``rerun``: mutant names) re-test only those mutants in the
     existing scratch folder against the current tests (mutmut collects coverage of new tests itself)."""
@@ -207,7 +208,7 @@ def run_package(
     work.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     if not collect:  # collect: only classify what an earlier (possibly interrupted) run recorded
-        if not rerun:
+        if not rerun and not resume:
             shutil.rmtree(work / "mutants", ignore_errors=True)
         _scratch(work, tests)
         (work / "pyproject.toml").write_text(_pyproject(spec["files"], tests), encoding="utf-8")
@@ -303,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="re-test only the survivors recorded in --out, in the kept scratch folder",
     )
+    parser.add_argument("--resume", action="store_true", help="continue a stopped run in --work")
     parser.add_argument("--collect", action="store_true", help="classify the results already in --work")
     parser.add_argument("--planted", action="store_true", help="run the planted-bug table instead")
     args = parser.parse_args(argv)
@@ -331,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         seconds = previous.get("seconds", 0.0) if rerun else 0.0
         killed = previous.get("lists", {}).get("killed") if rerun else None
-        results[package] = run_package(package, args.work, args.tests, rerun, args.collect, killed)
+        results[package] = run_package(
+            package, args.work, args.tests, rerun, args.collect, killed, args.resume
+        )
         results[package]["seconds"] = round(results[package]["seconds"] + seconds, 1)
         r = results[package]
         print(
