@@ -244,10 +244,11 @@ def markdown(results: dict[str, dict]) -> str:
     ]
     for name, r in results.items():
         score = f"{r['score']:.1%}" if r["score"] is not None else "—"
+        seconds = r["seconds"] or "—"  # a collected (not timed) result
         tests = ", ".join(Path(t).name for t in r["tests"])
         lines.append(
             f"| {name} | {r['mutants']} | {r['killed']} | {r['survived']} | {r['equivalent']} | "
-            f"{r['out_of_scope']} | {r['not_run']} | {score} | {tests} | {r['seconds']} |"
+            f"{r['out_of_scope']} | {r['not_run']} | {score} | {tests} | {seconds} |"
         )
     for name, r in results.items():
         if r["survivor_diffs"]:
