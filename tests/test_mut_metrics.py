@@ -216,3 +216,32 @@ def test_kid_subsets_are_torchmetrics_poly_mmd_on_the_same_draws() -> None:
     for size in (1, 8):
         with pytest.raises(BenchError, match=rf"^kid: subset size {size} needs 2 to 7 images on each side$"):
             kid_subsets(real, fake, subset_size=size)
+
+
+def test_frechet_to_reference_float32_small_sets_and_flat_features() -> None:
+    rng = np.random.default_rng(8)
+    ref = rng.normal(size=(60, 4)) * 20
+    mu, sigma = ref.mean(0), np.cov(ref, rowvar=False)
+    x = (rng.normal(size=(30, 4)) * 20).astype(np.float32)
+    exact = FrechetToReference(mu, sigma).distance(x.astype(np.float64))
+    assert FrechetToReference(mu, sigma).distance(x) == pytest.approx(exact, rel=1e-13)
+    s32 = sigma.astype(np.float32)
+    assert FrechetToReference(mu, s32).distance(x) == pytest.approx(
+        FrechetToReference(mu, s32.astype(np.float64)).distance(x.astype(np.float64)), rel=1e-13
+    )
+    two = rng.normal(size=(2, 4))
+    assert FrechetToReference(mu, sigma).distance(two) == pytest.approx(
+        _frechet_ref(two.mean(0), np.cov(two, rowvar=False), mu, sigma), rel=1e-6
+    )
+    flat = rng.normal(size=(40, 4))
+    flat[:, 1] = 3.0  # a constant feature: a zero eigenvalue, which rounding can make slightly negative
+    for scale in (1.0, 1e3, 1e-3):
+        assert np.isfinite(FrechetToReference(mu, sigma).distance(flat * scale))
+
+
+def test_feature_stats_merge_of_a_single_sample() -> None:
+    x = np.random.default_rng(9).normal(size=(5, 2))
+    merged = _stats(x[:4]).merge(_stats(x[4:]))
+    assert merged.count == 5
+    assert FeatureStats().merge(FeatureStats(3)).dim is None  # an empty accumulator adds nothing
+    np.testing.assert_allclose(merged.sigma, np.cov(x, rowvar=False), rtol=1e-12)
