@@ -262,3 +262,38 @@ def test_float32_inputs_are_evaluated_in_float64() -> None:
     assert bootstrap_mean_interval(v32) == pytest.approx(
         bootstrap_mean_interval(v32.astype(np.float64)), rel=1e-14
     )
+
+
+@pytest.mark.parametrize("reference", ["gt", "ref"])
+def test_compare_picks_the_evaluator_and_seed_for_fid_and_kid(tmp_path: Path, reference: str) -> None:
+    from flipnet_bench.stats.compare import compare_runs
+    from flipnet_bench.stats.features import FEATURES_FILE, save_features
+    from flipnet_bench.stats.gram import FrechetSubsets, MMDSubsets
+    from flipnet_bench.stats.paired import paired_distribution
+
+    rng = np.random.default_rng(10)
+    n, keys = 8, np.array([f"k{i}" for i in range(8)])
+    other = rng.normal(size=(n if reference == "gt" else 12, 3))
+    preds = {"a": rng.normal(size=(n, 3)), "b": rng.normal(size=(n, 3)) + 0.4}
+    for name, pred in preds.items():
+        metrics = {m: {"value": 1.0} for m in ("fid", "kid")}
+        write_json(tmp_path / name / "scores.json", {"metrics": metrics, "per_image": {}})
+        arrays = {"keys": keys, "pred": pred.astype(np.float32), reference: other.astype(np.float32)}
+        save_features(tmp_path / name / FEATURES_FILE, {"fid": arrays, "kid": arrays})
+    stacked = np.concatenate([preds["a"], preds["b"]]).astype(np.float32).astype(np.float64)
+    o = other.astype(np.float32).astype(np.float64)
+    if reference == "gt":
+        evaluators = {"fid": PairedFrechetSubsets(stacked, o), "kid": PairedMMDSubsets(stacked, o)}
+        distance = {m: (lambda idx, e=e: e.distance(idx, idx % n)) for m, e in evaluators.items()}
+    else:
+        distance = {"fid": FrechetSubsets(stacked, o.mean(0), np.cov(o, rowvar=False)).distance,
+                    "kid": MMDSubsets(stacked, o).distance}  # fmt: skip
+    report = {r["metric"]: r for r in compare_runs(tmp_path / "a", tmp_path / "b", seed=4)["metrics"]}
+    default = {r["metric"]: r for r in compare_runs(tmp_path / "a", tmp_path / "b")["metrics"]}
+    for metric in ("fid", "kid"):
+        want = paired_distribution(metric, distance[metric], n, seed=4)
+        got = compare_metric(metric, Run(tmp_path / "a"), Run(tmp_path / "b"), seed=4)
+        assert (got.diff, got.p, *got.ci95) == pytest.approx((want.diff, want.p, *want.ci95), rel=1e-9)
+        assert report[metric]["p"] == got.p and report[metric]["higher_is_better"] is None
+        assert report[metric]["better"] is None  # no recorded direction: never called a winner
+        assert default[metric]["p"] == paired_distribution(metric, distance[metric], n, seed=0).p
