@@ -1,149 +1,233 @@
-"""Coverage study: do the reported 95% intervals cover what they claim, on real images?
+"""Coverage study: do the reported 95% intervals cover a value that is known exactly?
 
-A pool of real faces is degraded once (classic ``gfpgan`` preset, seeded) to make LQ/HQ pairs; per-image
-PSNR/SSIM and Inception features of the LQ images are computed once. Many subsets of n images are then drawn
-without replacement, each metric's interval is computed on the subset, and the table reports how often it
-covers the pool's value and how often it contains its own estimate. Targets: for means and KID (unbiased),
-the pool value; for FID, biased in n, the expected FID of n pool images (a Monte-Carlo mean over
-independent subsets), which is what a comparison at equal n relies on.
+Every trial draws a fresh i.i.d. sample of ``n`` from a population whose target is known: a parametric
+distribution (its mean), or a large fixed pool sampled *with replacement* (its KID is then exact: the
+pool's own Gram means). Each interval of :mod:`flipnet_bench.stats` is computed on the sample exactly as
+the suite reports it, and the table gives how often it covers the target. With ``T`` trials the binomial
+standard error of a coverage of 0.95 is ``sqrt(0.95 · 0.05 / T)`` (0.0034 at 4,000), so 0.93 and 0.95 are
+about six standard errors apart.
+
+FID is biased in n: its target is the expected FID of n images, a Monte-Carlo mean over many more
+independent samples than trials (its standard error is reported beside it).
+*width / ideal* is the mean interval width over ``2 · 1.96 · sd`` of the estimates across trials.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import torch
 
-from flipnet_bench.io import atomic_path, list_images, read_image, to_tensor
 from flipnet_bench.stats.gram import FrechetSubsets, MMDSubsets, evaluate_sets, jackknife_sets
 from flipnet_bench.stats.intervals import bootstrap_mean_interval, jackknife_interval, mean_interval
+from flipnet_bench.stats.paired import paired_distribution, paired_means
 
-#: With-replacement resamples of the interval this study replaced (``score.fid_bootstrap_reps`` was 10).
-OLD_FID_BOOTSTRAP_REPS = 10
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Population:
+    """A per-image value distribution with a known mean: ``draw(rng, shape)`` gives i.i.d. values."""
+
+    name: str
+    mean: float
+    draw: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
+
+
+#: Normal (the t interval is exact) and two right-skewed shapes (exponential: skewness 2; log-normal σ = 1:
+#: skewness 6.2), where a t interval is known to under-cover at small n.
+POPULATIONS = {
+    "normal": Population("normal", 1.0, lambda rng, shape: rng.normal(1.0, 2.0, shape)),
+    "exponential": Population("exponential", 1.0, lambda rng, shape: rng.exponential(1.0, shape)),
+    "lognormal": Population("lognormal", math.exp(0.5), lambda rng, shape: rng.lognormal(0.0, 1.0, shape)),
+}
+
+
+def row(
+    interval: str,
+    population: str,
+    n: int,
+    cis: list[tuple[float, float] | None],
+    estimates: np.ndarray,
+    target: float,
+    target_se: float = 0.0,
+) -> dict[str, object]:
+    """Coverage of ``target`` (with its binomial SE), share containing the own estimate, width / ideal."""
+    trials = len(cis)
+    inside = np.array([c is not None and c[0] <= target <= c[1] for c in cis])
+    own = np.array([c is not None and c[0] <= e <= c[1] for c, e in zip(cis, estimates)])
+    widths = [c[1] - c[0] for c in cis if c is not None]
+    ideal = 2 * 1.96 * float(np.std(estimates, ddof=1))
+    coverage = float(inside.mean())
+    return {
+        "interval": interval,
+        "population": population,
+        "n": n,
+        "trials": trials,
+        "target": target,
+        "target_se": target_se,
+        "coverage": coverage,
+        "coverage_se": math.sqrt(LEVEL * (1 - LEVEL) / trials),
+        "contains_estimate": float(own.mean()),
+        "width_ratio": float(np.mean(widths)) / ideal if widths and ideal > 0 else float("nan"),
+    }
+
+
+def mean_rows(
+    population: Population, n: int, trials: int, seed: int = 0, bootstrap: bool = False
+) -> list[dict[str, object]]:
+    """The t interval of a mean (and the percentile bootstrap, when asked) on ``trials`` samples of ``n``."""
+    samples = population.draw(np.random.default_rng([seed, n, 0]), (trials, n))
+    estimates = samples.mean(1)
+    rows = [
+        row("t (mean)", population.name, n, [mean_interval(s) for s in samples], estimates, population.mean)
+    ]
+    if bootstrap:
+        cis = [bootstrap_mean_interval(s, seed=i) for i, s in enumerate(samples)]
+        rows.append(row("bootstrap-2000 (mean)", population.name, n, cis, estimates, population.mean))
+    return rows
+
+
+def paired_rows(
+    population: Population, n: int, trials: int, seed: int = 0, permutations: int = 1000
+) -> list[dict[str, object]]:
+    """Paired runs ``a = u + shift + e``, ``b = u`` (``u`` a shared per-image level): the paired t interval
+    of ``mean(a - b)`` covers ``shift + E[e]``; and, with ``a`` and ``b`` exchangeable, how often the
+    sign-flip permutation p-value falls below 0.05 (its level; target 0.05)."""
+    rng = np.random.default_rng([seed, n, 1])
+    shared = rng.normal(20.0, 3.0, (trials, n))
+    noise = population.draw(rng, (trials, n)) - population.mean
+    results = [
+        paired_means("m", shared[i] + 0.5 + noise[i], shared[i], seed=i, permutations=permutations)
+        for i in range(trials)
+    ]
+    rows = [
+        row(
+            "paired t (difference)",
+            population.name,
+            n,
+            [r.ci95 for r in results],
+            np.array([r.diff for r in results]),
+            0.5,
+        )
+    ]
+    # under the null the difference is symmetric: a random sign on each image's difference
+    null = noise * rng.choice([-1.0, 1.0], noise.shape)
+    p = np.array(
+        [
+            paired_means("m", shared[i] + null[i], shared[i], seed=i, permutations=permutations).p
+            for i in range(trials)
+        ]
+    )
+    level = {
+        "interval": f"sign-flip p < 0.05 ({permutations} draws)",
+        "population": population.name,
+        "n": n,
+        "trials": trials,
+        "target": 0.05,
+        "target_se": 0.0,
+        "coverage": float((p < 0.05).mean()),
+        "coverage_se": math.sqrt(0.05 * 0.95 / trials),
+        "contains_estimate": float("nan"),
+        "width_ratio": float("nan"),
+    }
+    return rows + [level]
 
 
 @dataclass
-class Pool:
-    """Per-image values and features of the pool, and the fixed reference sample for FID/KID."""
+class FeaturePool:
+    """A large fixed pool of feature vectors (the population, sampled with replacement) and a reference."""
 
-    per_image: dict[str, np.ndarray]
     features: np.ndarray
-    ref_features: np.ndarray
+    ref: np.ndarray
 
-    def save(self, path: Path) -> None:
-        arrays = {f"per_image/{k}": v for k, v in self.per_image.items()}
-        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-            np.savez(handle, features=self.features, ref_features=self.ref_features, **arrays)
+    name: str = "feature pool"
 
     @classmethod
-    def load(cls, path: Path) -> Pool:
-        with np.load(path, allow_pickle=False) as data:
-            per = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("per_image/")}
-            return cls(per, data["features"], data["ref_features"])
+    def gaussian(
+        cls, dim: int = 32, non_negative: bool = True, size: int = 3000, ref_size: int = 200, seed: int = 0
+    ) -> FeaturePool:
+        """Correlated, shifted Gaussian features vs a standard-normal reference; ``non_negative`` folds them
+        (``|x|``), as pooled post-ReLU Inception features are non-negative."""
+        rng = np.random.default_rng([seed, dim])
+        feats = rng.normal(size=(size, dim)) @ (rng.normal(size=(dim, dim)) / math.sqrt(dim)) + 0.4
+        kind = f"folded Gaussian {dim}-d" if non_negative else f"Gaussian {dim}-d"
+        return cls(np.abs(feats) if non_negative else feats, rng.normal(size=(ref_size, dim)), kind)
 
 
-def _features(images: list[torch.Tensor], batch_size: int = 16) -> np.ndarray:
-    from flipnet_bench.metrics.inception import load_fid_inception
-
-    model = load_fid_inception("cpu")
-    chunks = []
-    with torch.inference_mode():
-        for start in range(0, len(images), batch_size):
-            chunks.append(model(torch.cat(images[start : start + batch_size]), (2048,), "pytorch_fid")[2048])
-    return torch.cat(chunks).double().numpy()
+def _jackknife(distance: Callable[[np.ndarray], np.ndarray], idx: np.ndarray) -> tuple[float, tuple | None]:
+    estimate = float(distance(idx)[0])
+    loo = evaluate_sets(distance, [idx[s] for s in jackknife_sets(len(idx))])
+    return estimate, jackknife_interval(estimate, loo)
 
 
-def build_pool(hq_dir: Path, ref_dir: Path, size: int, ref_size: int, seed: int = 0) -> Pool:
-    """Degrade the first ``size`` images of ``hq_dir``; PSNR/SSIM per pair; features of the LQ images and of
-    the first ``ref_size`` images of ``ref_dir``."""
-    from flipnet_bench.degrade import create_degradation
-    from flipnet_bench.metrics import Batch, create_metric
-
-    paths = list_images(hq_dir)[:size]
-    degrade = create_degradation("classic", preset="gfpgan")
-    metrics = {name: create_metric(name) for name in ("psnr", "ssim")}
-    lq_images = []
-    for index, path in enumerate(paths):
-        hq = to_tensor(read_image(path))
-        lq, _ = degrade(hq, [index], seed)
-        lq = (lq * 255).round() / 255  # as written to disk (uint8), like every scored image
-        batch = Batch([path.stem], lq, hq)
-        for metric in metrics.values():
-            metric.update(batch)
-        lq_images.append(lq)
-    per_image = {name: np.array(list((m.compute().per_image or {}).values())) for name, m in metrics.items()}
-    refs = [to_tensor(read_image(p)) for p in list_images(ref_dir)[:ref_size]]
-    return Pool(per_image, _features(lq_images), _features(refs))
-
-
-def _row(metric: str, method: str, n: int, cis: list[tuple[float, float] | None], estimates: list[float],
-         target: float) -> dict[str, object]:  # fmt: skip
-    """Coverage of ``target``, share containing the own estimate, and the mean width relative to the ideal
-    ``2 · 1.96 · sd(estimates over draws)`` (1 = as wide as needed; > 1 conservative)."""
-    widths = [c[1] - c[0] for c in cis if c is not None]
-    ideal = 2 * 1.96 * float(np.std(estimates, ddof=1))
-    ratio = float(np.mean(widths)) / ideal if widths and ideal > 0 else float("nan")
-    return {"metric": metric, "interval": method, "n": n, "draws": len(cis),
-            "coverage": float(np.mean([_inside(c, target) for c in cis])),
-            "contains_estimate": float(np.mean([_inside(c, e) for c, e in zip(cis, estimates)])),
-            "width_ratio": ratio}  # fmt: skip
-
-
-def _inside(ci: tuple[float, float] | None, x: float) -> bool:
-    return ci is not None and ci[0] <= x <= ci[1]
-
-
-def mean_rows(pool: Pool, sizes: Sequence[int], draws: int, seed: int = 0) -> list[dict[str, object]]:
-    """t interval and percentile bootstrap (2,000 resamples) of every per-image mean."""
+def distribution_rows(
+    pool: FeaturePool, n: int, trials: int, seed: int = 0, target_draws: int | None = None
+) -> list[dict[str, object]]:
+    """Jackknife intervals of FID (vs the reference's mean/cov) and KID (vs the reference sample) on
+    ``trials`` with-replacement samples of ``n`` pool images. KID's target is exact for the pool
+    (the unbiased MMD² between the pool distribution and the reference sample); FID's is E[FID of n]."""
+    fid = FrechetSubsets(pool.features, pool.ref.mean(0), np.cov(pool.ref, rowvar=False))
+    kid = MMDSubsets(pool.features, pool.ref)
+    kid_target = float(kid.kxx.mean() + kid.ref_term - 2 * kid.kxr_row.mean())
+    rng = np.random.default_rng([seed, n, 2])
+    size = len(pool.features)
+    draws = rng.integers(0, size, (target_draws or 10 * trials, n))
+    many = evaluate_sets(fid.distance, list(draws))
+    fid_target, fid_se = float(many.mean()), float(many.std(ddof=1) / math.sqrt(len(many)))
+    samples = rng.integers(0, size, (trials, n))
     rows = []
-    for metric, values in pool.per_image.items():
-        target = float(values.mean())
-        for n in sizes:
-            rng = np.random.default_rng([seed, n])
-            subsets = [values[rng.choice(len(values), n, replace=False)] for _ in range(draws)]
-            estimates = [float(s.mean()) for s in subsets]
-            for method, fn in (("t", mean_interval), ("bootstrap-2000", bootstrap_mean_interval)):
-                rows.append(_row(metric, method, n, [fn(s) for s in subsets], estimates, target))
+    for name, distance, target, se in (
+        ("jackknife (FID)", fid.distance, fid_target, fid_se),
+        ("jackknife (KID)", kid.distance, kid_target, 0.0),
+    ):
+        out = [_jackknife(distance, idx) for idx in samples]
+        rows.append(row(name, pool.name, n, [c for _, c in out], np.array([e for e, _ in out]), target, se))
     return rows
 
 
-def distribution_rows(pool: Pool, sizes: Sequence[int], draws: int, seed: int = 0) -> list[dict[str, object]]:
-    """FID (jackknife; a 10-resample percentile bootstrap beside it) and KID (jackknife) vs the reference."""
-    ref = pool.ref_features
-    fid = FrechetSubsets(pool.features, ref.mean(0), np.cov(ref, rowvar=False))
-    kid = MMDSubsets(pool.features, ref)
-    kid_target = float(kid.distance(np.arange(len(pool.features)))[0])
-    rows = []
-    for n in sizes:
-        rng = np.random.default_rng([seed, n, 1])
-        draw = np.stack([rng.choice(len(pool.features), n, replace=False) for _ in range(draws)])
-        fid_target = float(fid.distance(np.stack([rng.choice(len(pool.features), n, replace=False)
-                                                   for _ in range(4 * draws)])).mean())  # fmt: skip
-        sets = jackknife_sets(n)
-        cis: dict[str, list] = {"fid": [], "old": [], "kid": []}
-        est: dict[str, list[float]] = {"fid": [], "kid": []}
-        for idx in draw:
-            local = [idx[s] for s in sets]
-            for key, sub in (("fid", fid), ("kid", kid)):
-                est[key].append(float(sub.distance(idx)[0]))
-                cis[key].append(jackknife_interval(est[key][-1], evaluate_sets(sub.distance, local)))
-            boot = fid.distance(idx[rng.integers(0, n, (OLD_FID_BOOTSTRAP_REPS, n))])
-            cis["old"].append(tuple(np.percentile(boot, [2.5, 97.5])))
-        rows.append(_row("fid", "jackknife", n, cis["fid"], est["fid"], fid_target))
-        old = f"old bootstrap-{OLD_FID_BOOTSTRAP_REPS}"
-        rows.append(_row("fid", old, n, cis["old"], est["fid"], fid_target))
-        rows.append(_row("kid", "jackknife", n, cis["kid"], est["kid"], kid_target))
-    return rows
+def paired_distribution_rows(
+    pool: FeaturePool, n: int, trials: int, seed: int = 0
+) -> list[dict[str, object]]:
+    """The jackknife interval of a KID difference between two runs on the same ``n`` images: run a = the
+    image's pool features, run b = the same shifted by a fixed vector; the target (exact) is the pool's
+    KID(a) - KID(b)."""
+    shifted = pool.features + 0.15
+    stacked = np.concatenate([pool.features, shifted])
+    kid = MMDSubsets(stacked, pool.ref)
+    size = len(pool.features)
+    full_a, full_b = np.arange(size), np.arange(size) + size
+
+    def exact(rows_: np.ndarray) -> float:
+        return float(kid.kxx[np.ix_(rows_, rows_)].mean() - 2 * kid.kxr_row[rows_].mean())
+
+    target = exact(full_a) - exact(full_b)  # the reference term cancels
+    rng = np.random.default_rng([seed, n, 3])
+    samples = rng.integers(0, size, (trials, n))
+    cis, est = [], []
+    for idx in samples:
+        both = np.concatenate([idx, idx + size])
+        result = paired_distribution(
+            "kid", lambda sets, both=both: kid.distance(both[sets]), n, permutations=1
+        )
+        cis.append(result.ci95)
+        est.append(result.diff)
+    return [row("jackknife (KID difference)", pool.name, n, cis, np.array(est), target)]
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    """Markdown table: metric × interval × n → coverage, share containing its estimate, width ratio."""
-    lines = ["| metric | interval | n | draws | coverage | contains estimate | width / ideal |",
-             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    """Markdown: interval × population × n → coverage ± SE, share containing its estimate, width ratio."""
+    lines = [
+        "| interval | population | n | trials | coverage (± SE) | contains estimate | width / ideal |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['metric']} | {r['interval']} | {r['n']} | {r['draws']} | {r['coverage']:.3f} | "
-                     f"{r['contains_estimate']:.3f} | {r['width_ratio']:.2f} |")  # fmt: skip
+        own = "—" if math.isnan(r["contains_estimate"]) else f"{r['contains_estimate']:.3f}"
+        width = "—" if math.isnan(r["width_ratio"]) else f"{r['width_ratio']:.2f}"
+        lines.append(
+            f"| {r['interval']} | {r['population']} | {r['n']} | {r['trials']} | "
+            f"{r['coverage']:.3f} ± {r['coverage_se']:.3f} | {own} | {width} |"
+        )
     return "\n".join(lines)
