@@ -13,13 +13,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-
-def Normalize(in_channels: int) -> nn.GroupNorm:  # noqa: N802 - the official helper's name
-    return nn.GroupNorm(num_groups=32, num_channels=in_channels, eps=1e-6, affine=True)
-
-
-def nonlinearity(x: torch.Tensor) -> torch.Tensor:
-    return x * torch.sigmoid(x)
+from flipnet_bench.models.published.vqgan import Downsample, Upsample
+from flipnet_bench.models.published.vqgan import normalize as Normalize  # noqa: N812 - the official helper's name
+from flipnet_bench.models.published.vqgan import swish as nonlinearity
 
 
 class VectorQuantizer(nn.Module):
@@ -41,24 +37,6 @@ class VectorQuantizer(nn.Module):
         z_q = torch.matmul(one_hot, w).view(z.shape)
         z_q = z + (z_q - z)  # the official straight-through form (not bit-equal to z_q in float32)
         return z_q.permute(0, 3, 1, 2).contiguous()
-
-
-class Upsample(nn.Module):
-    def __init__(self, in_channels: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
-
-
-class Downsample(nn.Module):
-    def __init__(self, in_channels: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=2, padding=0)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(F.pad(x, (0, 1, 0, 1), mode="constant", value=0))
 
 
 class ResnetBlock(nn.Module):
