@@ -253,8 +253,8 @@ LEGEND = (
     "(every spatial parameter scaled by image size ÷ 512; docs/degradations.md). FLIPNET rows are sampled as "
     "published: from pure noise, one sample. At the bundled default's CPU scale (a 64² pixel prior, the "
     "shipped joint model checkpoints/flipnet-tiny, then the pipeline's restoration training) they do not "
-    "follow the input and fall short of the published method's targets: those rows measure that training "
-    "budget, not the method (docs/flipnet.md)."
+    "follow the input and fall short of the published method's targets: the condition barely changes the "
+    "model's prediction (docs/flipnet.md, Diagnosis), so these rows measure this miniature, not the method."
 )
 
 
