@@ -61,11 +61,15 @@ def test_a_changed_output_makes_its_block_stale(tmp_path: Path) -> None:
     doc.write_text(doc_blocks.render_text(doc.read_text(), doc_blocks.Outputs(root), "README.md"))
     assert doc_blocks.stale_blocks(root) == {}
     csv = root / "leaderboard.csv"
-    csv.write_text(
-        csv.read_text().replace(
-            "synthetic-hq-test,restorer_o,psnr,27.0", "synthetic-hq-test,restorer_o,psnr,28.0"
-        )
+    text, n = re.subn(
+        r"^(synthetic-hq-test,restorer_o,psnr,)(\d+)",
+        lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
+        csv.read_text(),
+        count=1,
+        flags=re.M,
     )
+    assert n == 1, "leaderboard.csv has no synthetic-hq-test restorer_o psnr row"
+    csv.write_text(text)
     assert doc_blocks.stale_blocks(root) == {"README.md": ["restorer-vs-input"]}
     doc.write_text("<!-- BEGIN generated:nope --><!-- END generated:nope -->")
     with pytest.raises(BenchError, match="unknown generated block 'nope'"):

@@ -37,7 +37,7 @@ def test_all_row_statuses_reasons_and_gate_sums() -> None:
     }
     assert cols["QALIGN"] == {"status": "off", "value": None, "reason": "not available in every set"}
     assert cols["FID"] == {"status": "unavailable", "value": None, "reason": WHY_DISTRIBUTION}
-    assert out["identity_gate"] == {"status": "ok", "below": 3, "n": 150}
+    assert out["identity_gate"] == {"status": "ok", "below": 3, "n": 150, "fails": False}
     assert out["composite"]["value"] is None and "CLIP-IQA" in out["composite"]["missing"]
     assert "QALIGN" not in out["composite"]["missing"]  # off in every set: left out, not missing
     rows[1]["identity_gate"] = {"status": "unavailable", "reason": "ID_Sim is unavailable"}

@@ -22,11 +22,12 @@ import numpy as np
 import torch
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.metrics.base import Batch
 from flipnet_bench.metrics.identity import _IdentityMetric
 from flipnet_bench.models.identity.adaface_ir import AdaFaceIR50
 from flipnet_bench.models.identity.align5 import REFERENCE_112, ffhq_points, warp_5pt
-from flipnet_bench.weights import get_weight_path, sha256_file
+from flipnet_bench.weights import get_weight_path
 from flipnet_bench.weights.identity_nets import IDENTITY_NETS
 
 WEIGHT = IDENTITY_NETS[0].name  # "adaface_ir50_ms1mv2"

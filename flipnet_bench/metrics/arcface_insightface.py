@@ -18,9 +18,10 @@ import numpy as np
 import torch
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.metrics.identity import _IdentityMetric
 from flipnet_bench.models.identity.align5 import ffhq_points
-from flipnet_bench.weights import get_weight_path, sha256_file
+from flipnet_bench.weights import get_weight_path
 from flipnet_bench.weights.identity_nets import IDENTITY_NETS
 
 WEIGHT = IDENTITY_NETS[1].name  # "insightface_arcface_r50"
