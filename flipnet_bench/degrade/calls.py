@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from flipnet_bench.degrade.base import Degradation
+from flipnet_bench.degrade.defaults import DEFAULT_FILE_BACKEND
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import read_image, to_tensor, to_uint8
 
@@ -31,10 +32,15 @@ def degraded(
     return list(zip(to_uint8(lq), params))
 
 
-def degrade_file(deg: Degradation, path: Path, index: int, seeds: dict[int, int]) -> Result:
+def degrade_file(
+    deg: Degradation, path: Path, index: int, seeds: dict[int, int], backend: str = DEFAULT_FILE_BACKEND
+) -> Result:
     """Decode one HQ file and degrade it under each wanted variant's seed (a whole image on one worker
-    thread)."""
+    thread): with ``backend`` ``cv2`` through the model's OpenCV chain when it has one (``degrade_pixels``),
+    else through its tensor path."""
     pixels = read_image(path)
+    if backend == "cv2" and hasattr(deg, "degrade_pixels"):
+        return pixels, {variant: deg.degrade_pixels(pixels, index, s) for variant, s in seeds.items()}
     planar = planar_tensor(pixels)
     return pixels, {variant: degraded(deg, planar, [index], s)[0] for variant, s in seeds.items()}
 

@@ -19,6 +19,7 @@ import torch
 
 from flipnet_bench.config import to_dict
 from flipnet_bench.degrade import ops
+from flipnet_bench.degrade.base import image_generator
 from flipnet_bench.degrade.color import color_jitter
 from flipnet_bench.degrade.defaults import DEFAULT_PRESET
 from flipnet_bench.degrade.kernels import build_kernel, separable_factors
@@ -26,6 +27,8 @@ from flipnet_bench.degrade.presets import ClassicConfig, classic_config
 from flipnet_bench.degrade.scale import (
     ReferenceScaled,
     back_to_image,
+    image_scale,
+    record_scale,
     recorded_scale,
     reference_dims,
     scale_kernel,
@@ -102,6 +105,22 @@ class ClassicDegradation(ReferenceScaled):
             "gray": gray_on,
             "color_jitter": {"order": order, **factors} if jitter_on else None,
         }
+
+    def degrade_pixels(self, pixels: np.ndarray, index: int, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+        """One ``uint8`` HWC image through the OpenCV chain (:mod:`flipnet_bench.degrade.classic_cv2`), with
+        the draws and recorded scale that ``__call__`` would make for ``(seed, index)``."""
+        h, w = pixels.shape[:2]
+        scale = image_scale(h, w, self.config.reference_size, self.config.pixel_scale)
+        draws = self.sample_params(image_generator(seed, index))
+        params = record_scale(draws, self.config.reference_size, scale)
+        return self.apply_pixels(pixels, params), params
+
+    def apply_pixels(self, pixels: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Replay recorded ``params`` on one ``uint8`` HWC image through the OpenCV chain (what ``degrade``
+        wrote with ``backend: cv2``)."""
+        from flipnet_bench.degrade import classic_cv2
+
+        return classic_cv2.degrade_pixels(pixels, params, self.config)
 
     def apply_one(self, image: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         _, h, w = image.shape
