@@ -275,7 +275,10 @@ def degrade_folder(
     if rank == 0:
         merge_records(layout.records)
         write_metadata(layout, jobs, hq_dir, model=model, preset=preset, seed=seed)
-        write_json(layout.out / "params.json", {**deg.describe(), "seed": seed, "variants": variants})
+        record = {**deg.describe(), "seed": seed, "variants": variants}
+        if per_image and hasattr(deg, "degrade_pixels"):
+            record["backend"] = backend
+        write_json(layout.out / "params.json", record)
     if len(skipped):
         print(skipped.report())
     mine = sum(1 for j in jobs if j.index % world == rank)
