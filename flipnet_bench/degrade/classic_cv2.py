@@ -5,11 +5,13 @@ GFPGAN's ``FFHQDegradationDataset`` (and BasicSR's ``degradations.py``) degrade 
 additive Gaussian noise clipped to [0, 1], and a JPEG round trip through ``cv2.imencode``/``cv2.imdecode``
 (OpenCV takes BGR, so the image is passed in BGR order). This module runs exactly those calls with the draws
 of :meth:`ClassicDegradation.sample_params` and the reference-scale rules of
-:mod:`flipnet_bench.degrade.scale`; the noise field is the torch draw of the tensor path (one generator per
-recorded ``noise_seed``), and the LQ-only colour options run on tensors as GFPGAN applies its torchvision
-jitter. ``degrade`` writes files through this path (``backend: cv2``); the tensor path
-(:meth:`ClassicDegradation.apply_one`) stays for online pairs in training and on GPUs. The two agree to
-within a grey level or two (tests/test_degrade_classic_cv2.py).
+:mod:`flipnet_bench.degrade.scale`. The noise field is drawn from NumPy with the recorded ``noise_seed``; the
+LQ-only colour options run on tensors, as GFPGAN applies its torchvision jitter.
+
+``degrade`` writes files through this path (``backend: cv2``), which imports neither torch nor SciPy unless
+the colour jitter can fire. The tensor path (:meth:`ClassicDegradation.apply_one`) stays for online pairs in
+training and on GPUs. The two draw the same parameters; their noise fields come from different generators
+(NumPy here, torch there), so an image differs between them where the noise does.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-import torch
 
-from flipnet_bench.degrade.color import color_jitter
 from flipnet_bench.degrade.kernels import build_kernel
 from flipnet_bench.degrade.presets import ClassicConfig
 from flipnet_bench.degrade.scale import recorded_scale, reference_dims, scale_kernel
@@ -36,9 +36,9 @@ def resize(img: np.ndarray, h: int, w: int, mode: str) -> np.ndarray:
 
 
 def noise_field(seed: int, h: int, w: int) -> np.ndarray:
-    """The recorded noise draw as HWC float32: the tensor path's ``torch.randn((3, h, w))`` field."""
-    gen = torch.Generator().manual_seed(int(seed))
-    return torch.randn((3, h, w), generator=gen).permute(1, 2, 0).numpy()
+    """The recorded noise draw as HWC float32, from NumPy as GFPGAN draws it
+    (``np.float32(np.random.randn(h, w, 3))``), with a PCG64 generator seeded by ``noise_seed``."""
+    return np.float32(np.random.Generator(np.random.PCG64(int(seed))).standard_normal((h, w, 3)))
 
 
 def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
@@ -79,6 +79,10 @@ def degrade_pixels(pixels: np.ndarray, params: dict[str, Any], config: ClassicCo
     if params["gray"]:
         img = np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
     if params["color_jitter"] is not None:
+        import torch
+
+        from flipnet_bench.degrade.color import color_jitter
+
         planar = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
         img = color_jitter(planar.clamp(0.0, 1.0), params["color_jitter"]).permute(1, 2, 0).numpy()
     return np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)

@@ -231,6 +231,7 @@ def degrade_folder(
     jobs = plan_jobs(hq_dir, files, variants)
     rank, world, barrier = shard_info()
     per_image = isinstance(deg, SampledDegradation)
+    uses_cv2 = per_image and backend == "cv2" and hasattr(deg, "degrade_pixels")
     if rank == 0:
         options = {"model": model, "preset": preset, "seed": seed, "variants": variants, "pairs": pairs}
         if per_image and hasattr(deg, "degrade_pixels"):
@@ -252,8 +253,14 @@ def degrade_folder(
     # bytes are those of any split); batched models (networks) run here while the pool decodes. Either way
     # the next chunk is in flight while this one is recorded and queued for writing.
     written = 0
-    threads = single_threaded() if per_image else nullcontext()
-    with threads, ImageIOPool(io_workers, max_pending=2 * batch_size * variants) as io_pool:
+    # torch kernels round by thread count: one thread wherever torch runs on the workers (the OpenCV path
+    # only for GFPGAN's colour jitter; without it the path never imports torch)
+    torch_on_workers = per_image and (not uses_cv2 or getattr(deg, "pixels_use_torch", True))
+    threads = single_threaded() if torch_on_workers else nullcontext()
+    # Images are written without a per-file fsync: a resume decodes every file it keeps (_remove_damaged), so
+    # one that a power loss left empty is written again; the records stay durable.
+    pool = ImageIOPool(io_workers, max_pending=2 * batch_size * variants, durable=False)
+    with threads, pool as io_pool:
 
         def start(chunk: list[int]) -> list[Future]:
             if per_image:
