@@ -180,6 +180,48 @@ def stages(hq: Path, preset: str, colour: bool) -> None:
         print(f"| {name} | {(time.process_time() - start) / len(files) * 1000:.1f} |")
 
 
+def write_results(
+    path: Path,
+    title: str,
+    cmds: dict[str, list[str]],
+    times: dict[str, list[float]],
+    cpu: dict[str, list[float]],
+    pairs: list[tuple[str, str]],
+    load_before: tuple[float, float, float],
+) -> None:
+    """The benchmark's record (the schema the README's performance rows are rendered from)."""
+    import statistics
+    from datetime import UTC, datetime
+
+    from flipnet_bench.environment import cpu_info
+
+    def summary(values: list[float]) -> dict[str, float]:
+        return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+    labels = {"ours": "flipnet-bench degrade --model classic", "cv2": "plain per-image cv2 script",
+              "ours 1 thread": "flipnet-bench degrade, one thread, no workers"}  # fmt: skip
+    rows = [
+        {"label": labels.get(name, name), "key": name, "command": " ".join(Path(a).name if "/" in a else a
+         for a in cmds[name][:12]), "wall_s": times[name], **summary(times[name]), "peak_rss_mib": None,
+         "cpu_s": cpu[name]}
+        for name in cmds
+    ]  # fmt: skip
+    ratios = []
+    for ours, base in pairs:
+        per_pair = [tb / to for to, tb in zip(times[ours], times[base])]
+        ratios.append({"a": labels.get(ours, ours), "b": labels.get(base, base), "per_pair": per_pair,
+                       **summary(per_pair)})  # fmt: skip
+    record = {
+        "title": title,
+        "when_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_before": list(load_before),
+        "cpu": str(cpu_info().get("model", "unknown")),
+        "rows": rows,
+        "ratios": ratios,
+    }
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     from ab import interleave, report, run_process, spread  # benchmarks/ (the script's folder)
 
@@ -239,7 +281,9 @@ def main() -> None:
         "cpu_s": cpu,
     }
     pairs = [("ours", "cv2")] + ([("ours", "ours 1 thread")] if args.one_thread else [])
-    report(title, times, pairs, args.json, **info)
+    report(title, times, pairs, None, **info)
+    if args.json:
+        write_results(args.json, title, cmds, times, cpu, pairs, load_before)
     # CPU time hardly depends on the load: it says what the wall times would be on idle cores.
     for name, values in cpu.items():
         print(f"| {name}: CPU s (user + system), min / median / max | {spread(values)} |")

@@ -39,8 +39,9 @@ def test_pixels_do_not_depend_on_the_thread_budget(model: str, faces: torch.Tens
 
 
 def test_runner_workers_give_the_pixels_of_one_batched_call(tmp_path: Path) -> None:
-    """``degrade_folder`` runs per-image models on its I/O threads with torch on one thread: the files hold
-    the pixels of a plain batched call, and the caller's thread count is back afterwards."""
+    """``degrade_folder`` runs per-image models' tensor path (``backend="torch"``) on its I/O threads with
+    torch on one thread: the files hold the pixels of a plain batched call, and the caller's thread count is
+    back afterwards."""
     rng = np.random.default_rng(5)
     faces = [rng.integers(0, 256, (72 if i % 2 else 64, 64, 3), dtype=np.uint8) for i in range(5)]
     for i, face in enumerate(faces):
@@ -50,7 +51,7 @@ def test_runner_workers_give_the_pixels_of_one_batched_call(tmp_path: Path) -> N
     try:
         torch.set_num_threads(2)
         degrade_folder(deg, tmp_path / "hq", tmp_path / "out", seed=8, model="classic", batch_size=2,
-                       io_workers=2, progress=False)  # fmt: skip
+                       io_workers=2, progress=False, backend="torch")  # fmt: skip
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)

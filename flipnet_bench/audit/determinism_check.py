@@ -3,7 +3,8 @@ images — byte-identical pixels on CPU, within :data:`GPU_TOLERANCE` when eithe
 
 * Synthesis (``out/synth/<model>`` and the synthetic test pairs): each sampled LQ file is degraded again from
   its HQ partner with the recorded ``index`` and ``call_seed`` (``metadata.parquet``) and the model rebuilt
-  from the recorded configuration (``params.json``); the re-drawn parameters must equal the recorded ones too.
+  from the recorded configuration (``params.json``), through the recorded ``backend`` (a record without one
+  was written by the tensor path); the re-drawn parameters must equal the recorded ones too.
 * Restoration (``out/restored/<set>/<method>``): the method is rebuilt from params exactly as the restore
   stage does, must describe itself as ``run.json`` recorded, and re-restores the sampled LQ images with the
   recorded seed.
@@ -30,6 +31,8 @@ from flipnet_bench.report.layout import OUT_DIR
 GPU_TOLERANCE = {"mean": 0.5, "max": 4}
 #: The degradation configuration ``degrade`` writes beside its outputs (older runs: degradation.json).
 CONFIG_FILES = ("params.json", "degradation.json")
+#: Keys of that record that are run settings, not the model's configuration.
+RUN_KEYS = ("seed", "variants", "backend")
 
 
 def compare_pixels(stored: np.ndarray, rerun: np.ndarray, exact: bool) -> str | None:
@@ -80,7 +83,7 @@ def rebuild_degradation(desc: dict[str, Any]) -> Any:
     from flipnet_bench.degrade import create_degradation
 
     model = desc["model"]
-    kwargs = {k: v for k, v in desc.items() if k not in ("model", "seed", "variants", "config")}
+    kwargs = {k: v for k, v in desc.items() if k not in ("model", "config", *RUN_KEYS)}
     if model == "realesrgan":
         kwargs.pop("preset", None)  # one fixed preset; its settings are all in "config"
     kwargs.update(desc.get("config") or {})
@@ -95,7 +98,7 @@ def _synth_one(ctx: AuditContext, subject: str, folder: Path, exact: bool) -> Ch
     config = config_file(folder)
     desc = json.loads(config.read_text(encoding="utf-8"))
     deg = rebuild_degradation(desc)
-    recorded_cfg = {k: v for k, v in desc.items() if k not in ("seed", "variants")}
+    recorded_cfg = {k: v for k, v in desc.items() if k not in RUN_KEYS}
     if _canon(deg.describe()) != _canon(recorded_cfg):
         return CheckResult(
             "determinism",
@@ -119,10 +122,14 @@ def _synth_one(ctx: AuditContext, subject: str, folder: Path, exact: bool) -> Ch
         hq = read_image(hq_dir / str(row.get("hq", row.get("hq_file", row["file"]))))
         groups.setdefault((int(row["call_seed"]), hq.shape), []).append((row, hq))
     for (call_seed, _), group in groups.items():
-        lq, params = deg(
-            to_tensor([hq for _, hq in group]), [int(r["index"]) for r, _ in group], seed=call_seed
-        )
-        for (row, _), image, drawn in zip(group, to_uint8(lq), params):
+        indices = [int(r["index"]) for r, _ in group]
+        if desc.get("backend", "torch") == "cv2":
+            made = [deg.degrade_pixels(hq, i, call_seed) for (_, hq), i in zip(group, indices)]
+            images, params = [m[0] for m in made], [m[1] for m in made]
+        else:
+            lq, params = deg(to_tensor([hq for _, hq in group]), indices, seed=call_seed)
+            images = list(to_uint8(lq))
+        for (row, _), image, drawn in zip(group, images, params):
             name = rel(lq_dir / row["file"], ctx.root)
             if _canon(drawn) != _canon(json.loads(row["params"])):
                 problems.append(f"{name}: re-drawn parameters differ from metadata.parquet")

@@ -12,12 +12,14 @@ from __future__ import annotations
 import abc
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from flipnet_bench.errors import BenchError
+
+if TYPE_CHECKING:  # torch loads on first use: the OpenCV file path never needs it
+    import torch
 
 
 def image_generator(seed: int, index: int) -> np.random.Generator:
@@ -36,6 +38,8 @@ def variant_seed(seed: int, variant: int) -> int:
 
 def check_batch(hq: torch.Tensor, indices: Sequence[int]) -> None:
     """Reject inputs that break the contract with a message saying what was expected."""
+    import torch
+
     if not isinstance(hq, torch.Tensor) or hq.ndim != 4 or hq.shape[1] != 3:
         shape = tuple(hq.shape) if isinstance(hq, torch.Tensor) else type(hq).__name__
         raise BenchError(f"degradation input must be a float tensor of shape (N, 3, H, W), got {shape}")
@@ -71,6 +75,8 @@ def single_threaded() -> Iterator[None]:
     differently, so a 2-thread run and a 1-thread run (e.g. under ``accelerate launch``) would differ in the
     last bit and, after 8-bit rounding, in a few pixels. One thread makes the bytes independent of the caller.
     """
+    import torch
+
     threads = torch.get_num_threads()
     if threads == 1:
         yield
@@ -115,14 +121,15 @@ class SampledDegradation(Degradation):
     def apply_one(self, image: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         """Degrade one ``(3, H, W)`` float32 image with recorded ``params``; returns the same size."""
 
-    @torch.no_grad()
     def apply(self, hq: torch.Tensor, params_list: Sequence[dict[str, Any]]) -> torch.Tensor:
         """Deterministic batched application of already-drawn parameters (CPU; result on ``hq``'s device)."""
+        import torch
+
         if len(params_list) != hq.shape[0]:
             raise BenchError(f"got {hq.shape[0]} images but {len(params_list)} parameter sets")
         src = hq.detach().to("cpu", torch.float32)
         out = torch.empty(src.shape, dtype=torch.float32)  # NCHW-contiguous, whatever the input's layout
-        with single_threaded():
+        with single_threaded(), torch.no_grad():
             for n, params in enumerate(params_list):
                 out[n] = self.apply_one(src[n].contiguous(), params)
         return out.to(hq.device, hq.dtype)

@@ -12,24 +12,27 @@ reference chain's, so a 128² face gets the degradation a 512² face would, seen
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from flipnet_bench.config import to_dict
-from flipnet_bench.degrade import ops
-from flipnet_bench.degrade.color import color_jitter
+from flipnet_bench.degrade.base import image_generator
 from flipnet_bench.degrade.defaults import DEFAULT_PRESET
 from flipnet_bench.degrade.kernels import build_kernel, separable_factors
 from flipnet_bench.degrade.presets import ClassicConfig, classic_config
 from flipnet_bench.degrade.scale import (
     ReferenceScaled,
     back_to_image,
+    image_scale,
+    record_scale,
     recorded_scale,
     reference_dims,
     scale_kernel,
 )
+
+if TYPE_CHECKING:  # the tensor path's modules load on its first use (files go through OpenCV)
+    import torch
 
 _JITTER_OPS = ("brightness", "contrast", "saturation", "hue")
 
@@ -56,6 +59,8 @@ def blur_then_resize(
     img: torch.Tensor, kernel: dict[str, Any], out_h: int, out_w: int, mode: str
 ) -> torch.Tensor:
     """Blur with the recorded kernel then resize; separable kernels take the folded path when cheaper."""
+    from flipnet_bench.degrade import ops
+
     factors = separable_factors(kernel)
     _, h, w = img.shape
     if factors is not None and ops.fold_is_cheaper(h, w, out_h, out_w, kernel["size"]):
@@ -103,7 +108,33 @@ class ClassicDegradation(ReferenceScaled):
             "color_jitter": {"order": order, **factors} if jitter_on else None,
         }
 
+    def degrade_pixels(self, pixels: np.ndarray, index: int, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+        """One ``uint8`` HWC image through the OpenCV chain (:mod:`flipnet_bench.degrade.classic_cv2`), with
+        the draws and recorded scale that ``__call__`` would make for ``(seed, index)``."""
+        h, w = pixels.shape[:2]
+        scale = image_scale(h, w, self.config.reference_size, self.config.pixel_scale)
+        draws = self.sample_params(image_generator(seed, index))
+        params = record_scale(draws, self.config.reference_size, scale)
+        return self.apply_pixels(pixels, params), params
+
+    @property
+    def pixels_use_torch(self) -> bool:
+        """Whether :meth:`apply_pixels` can call torch (GFPGAN's tensor colour jitter)."""
+        return self.config.color_jitter_pt_prob > 0
+
+    def apply_pixels(self, pixels: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Replay recorded ``params`` on one ``uint8`` HWC image through the OpenCV chain (what ``degrade``
+        wrote with ``backend: cv2``)."""
+        from flipnet_bench.degrade import classic_cv2
+
+        return classic_cv2.degrade_pixels(pixels, params, self.config)
+
     def apply_one(self, image: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        import torch
+
+        from flipnet_bench.degrade import ops
+        from flipnet_bench.degrade.color import color_jitter
+
         _, h, w = image.shape
         mode, stages = self.config.interpolation, self.config.stages
         pixel_scale = recorded_scale(params)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from flipnet_bench.degrade.defaults import DEFAULT_FILE_BACKEND, FILE_BACKENDS
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import args as types
 
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         io_workers=args.io_workers,
         overwrite=args.overwrite,
+        backend=args.backend,
     )
     n_skipped = summary["skipped_outputs"]
     skipped = f", {n_skipped} skipped (unreadable input)" if n_skipped else ""
@@ -81,6 +83,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=types.non_negative,
         help="threads decoding/encoding images, and degrading them for per-image models such as classic "
         "(default: one per core, at most 4; 0 = none); the output bytes do not depend on it",
+    )
+    p.add_argument(
+        "--backend",
+        choices=FILE_BACKENDS,
+        default=DEFAULT_FILE_BACKEND,
+        help="per-image models' implementation: cv2 = the OpenCV calls of the published chain (classic), "
+        "torch = the tensor path of online training pairs; recorded with the output (default %(default)s)",
     )
     p.add_argument(
         "--overwrite",

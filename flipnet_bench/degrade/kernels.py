@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from flipnet_bench.errors import BenchError
 
@@ -81,6 +80,8 @@ def sinc_kernel(size: int, omega_c: float, pad_to: int = 0) -> np.ndarray:
     ``k(r) = ω J₁(ω r) / (2π r)`` with the limit ``ω² / (4π)`` at the centre; optionally zero-padded to
     ``pad_to`` so kernels of different sizes can be stacked.
     """
+    from scipy import special  # only sinc kernels need it
+
     xx, yy = _grid(size)
     r = np.hypot(xx, yy)
     with np.errstate(divide="ignore", invalid="ignore"):

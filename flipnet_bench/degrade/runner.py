@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from flipnet_bench.degrade.base import Degradation, SampledDegradation, single_threaded, variant_seed
 from flipnet_bench.degrade.calls import Result, degrade_batches, degrade_file
+from flipnet_bench.degrade.defaults import DEFAULT_FILE_BACKEND, FILE_BACKENDS
 from flipnet_bench.degrade.records import load_records, merge_records, write_call_record
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import (
@@ -209,23 +210,32 @@ def degrade_folder(
     progress: bool = True,
     io_workers: int | None = None,
     overwrite: bool = False,
+    backend: str = DEFAULT_FILE_BACKEND,
 ) -> dict[str, Any]:
     """Write the LQ set (``OUT/`` or, with ``pairs``, ``OUT/lq`` + ``OUT/hq``) and ``OUT/metadata.*``.
 
     ``io_workers`` threads decode and encode images (default: one per core, at most 4; 0 = none) and, for
-    per-image models, degrade whole images too; they change the speed, never the bytes. ``overwrite`` lets a
+    per-image models, degrade whole images too; they change the speed, never the bytes. ``backend`` (``cv2``
+    or ``torch``, recorded with the settings) picks the per-image models' implementation: the OpenCV calls of
+    the published chain where the model has them, or its tensor path. ``overwrite`` lets a
     folder of other settings (or not made by this tool) be cleared of the files degrade writes. Returns a
     summary (counts of written/already present/skipped files). Works unchanged under ``accelerate launch``.
     """
     hq_dir, layout = Path(hq_dir), Layout(Path(out_dir), pairs)
+    if backend not in FILE_BACKENDS:
+        raise BenchError(f"backend {backend!r}: choose one of {', '.join(FILE_BACKENDS)}")
     if variants < 1 or batch_size < 1:
         raise BenchError(f"--variants and --batch-size must be >= 1, got {variants} and {batch_size}")
     skipped = Skipped()
     files = list_images(hq_dir, lenient=lenient, skipped=skipped)
     jobs = plan_jobs(hq_dir, files, variants)
     rank, world, barrier = shard_info()
+    per_image = isinstance(deg, SampledDegradation)
+    uses_cv2 = per_image and backend == "cv2" and hasattr(deg, "degrade_pixels")
     if rank == 0:
         options = {"model": model, "preset": preset, "seed": seed, "variants": variants, "pairs": pairs}
+        if per_image and hasattr(deg, "degrade_pixels"):
+            options["backend"] = backend
         settings = _settings(deg, hq_dir, files, **options)
         owned = _owned(pairs)
         if claim_output(layout.out, "degrade", settings, owned=owned, sources=[hq_dir], overwrite=overwrite):
@@ -242,14 +252,19 @@ def degrade_folder(
     # Per-image models degrade whole images on the I/O threads (one per core; torch ops on one thread, so the
     # bytes are those of any split); batched models (networks) run here while the pool decodes. Either way
     # the next chunk is in flight while this one is recorded and queued for writing.
-    per_image = isinstance(deg, SampledDegradation)
     written = 0
-    threads = single_threaded() if per_image else nullcontext()
-    with threads, ImageIOPool(io_workers, max_pending=2 * batch_size * variants) as io_pool:
+    # torch kernels round by thread count: one thread wherever torch runs on the workers (the OpenCV path
+    # only for GFPGAN's colour jitter; without it the path never imports torch)
+    torch_on_workers = per_image and (not uses_cv2 or getattr(deg, "pixels_use_torch", True))
+    threads = single_threaded() if torch_on_workers else nullcontext()
+    # Images are written without a per-file fsync: a resume decodes every file it keeps (_remove_damaged), so
+    # one that a power loss left empty is written again; the records stay durable.
+    pool = ImageIOPool(io_workers, max_pending=2 * batch_size * variants, durable=False)
+    with threads, pool as io_pool:
 
         def start(chunk: list[int]) -> list[Future]:
             if per_image:
-                return [io_pool.submit(degrade_file, deg, files[i], i, seeds[i]) for i in chunk]
+                return [io_pool.submit(degrade_file, deg, files[i], i, seeds[i], backend) for i in chunk]
             return io_pool.read_many([files[i] for i in chunk])
 
         ahead = start(chunks[0]) if chunks else []
@@ -267,7 +282,10 @@ def degrade_folder(
     if rank == 0:
         merge_records(layout.records)
         write_metadata(layout, jobs, hq_dir, model=model, preset=preset, seed=seed)
-        write_json(layout.out / "params.json", {**deg.describe(), "seed": seed, "variants": variants})
+        record = {**deg.describe(), "seed": seed, "variants": variants}
+        if per_image and hasattr(deg, "degrade_pixels"):
+            record["backend"] = backend
+        write_json(layout.out / "params.json", record)
     if len(skipped):
         print(skipped.report())
     mine = sum(1 for j in jobs if j.index % world == rank)

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from flipnet_bench.config import ParamsError, check_range
-from flipnet_bench.degrade import ops
 from flipnet_bench.degrade.base import SampledDegradation, check_batch, image_generator
 
 #: Face size (px) every built-in preset's ranges refer to (GFPGAN/Real-ESRGAN train on 512² FFHQ crops).
 REFERENCE_SIZE = 512
+
+if TYPE_CHECKING:
+    import torch
 
 
 def check_scale_settings(reference_size: int | None, pixel_scale: float | None) -> None:
@@ -91,6 +91,8 @@ def scale_kernel(kernel: dict[str, Any], scale: float) -> dict[str, Any] | None:
 def back_to_image(lq: torch.Tensor, h: int, w: int, scale: float, mode: str) -> torch.Tensor:
     """Resize the low-resolution result to the image: through the reference size, area-averaged when
     shrinking (what resizing a reference-size LQ down to the image does); a plain resize at ``s == 1``."""
+    from flipnet_bench.degrade import ops
+
     ref_h, ref_w = reference_dims(h, w, scale)
     out = ops.resize(lq, ref_h, ref_w, mode)
     if (ref_h, ref_w) == (h, w):

@@ -1,7 +1,9 @@
 """Atomic file writes: write to a temporary sibling, fsync, then rename.
 
 An interrupted run therefore never leaves a half-written output behind; a resumed run sees either the old
-file or the complete new one.
+file or the complete new one. ``durable=False`` skips the fsync: the rename still hides partial files from a
+crashed process, but after a power loss a renamed file may be empty, so only writers whose resume decodes
+every file it keeps (``degrade``) use it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ os.umask(_UMASK)
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path in the same folder; it replaces ``path`` only if the block succeeds."""
+def atomic_path(path: str | os.PathLike[str], durable: bool = True) -> Iterator[Path]:
+    """Yield a temporary path in the same folder; it replaces ``path`` only if the block succeeds (after an
+    fsync when ``durable``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
@@ -29,8 +32,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp creates 0600; outputs get the usual permissions
     try:
         yield tmp_path
-        with open(tmp_path, "rb+") as handle:
-            os.fsync(handle.fileno())
+        if durable:
+            with open(tmp_path, "rb+") as handle:
+                os.fsync(handle.fileno())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

@@ -171,8 +171,11 @@ def _encode_png(image: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
-def write_image(path: str | os.PathLike[str], image: np.ndarray, quality: int | None = None) -> None:
-    """Atomically write a ``uint8`` RGB (or gray) array; the format follows the suffix.
+def write_image(
+    path: str | os.PathLike[str], image: np.ndarray, quality: int | None = None, durable: bool = True
+) -> None:
+    """Atomically write a ``uint8`` RGB (or gray) array; the format follows the suffix (``durable``: see
+    :func:`flipnet_bench.io.atomic.atomic_path`).
 
     PNGs are encoded by :func:`_encode_png` (other channel counts by Pillow); JPEG and WebP by Pillow.
     """
@@ -184,7 +187,7 @@ def write_image(path: str | os.PathLike[str], image: np.ndarray, quality: int | 
         raise BenchError(f"{path}: write_image expects uint8 pixels, got {image.dtype}")
     if _PIL_FORMAT[suffix] == "PNG" and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
         data = _encode_png(image)
-        with atomic_path(path) as tmp:
+        with atomic_path(path, durable) as tmp:
             tmp.write_bytes(data)
         return
     img = Image.fromarray(image)
@@ -198,7 +201,7 @@ def write_image(path: str | os.PathLike[str], image: np.ndarray, quality: int | 
         kwargs["lossless"] = quality is None
         if quality is not None:
             kwargs["quality"] = int(quality)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, durable) as tmp:
         img.save(tmp, format=_PIL_FORMAT[suffix], **kwargs)
 
 

@@ -44,9 +44,11 @@ class ImageIOPool:
     """Reads and writes images on ``workers`` threads; at most ``max_pending`` writes are in flight (a
     write blocks until one finishes, so memory stays bounded). A failed write is raised by the next
     :meth:`write` or by :meth:`drain`; leaving the ``with`` block drains (or, on an error, cancels what
-    has not started and waits for the rest, so no thread outlives the block)."""
+    has not started and waits for the rest, so no thread outlives the block). ``durable=False``: writes skip
+    the fsync (:func:`flipnet_bench.io.atomic.atomic_path`), for callers that verify what they keep."""
 
-    def __init__(self, workers: int | None = None, max_pending: int = 32) -> None:
+    def __init__(self, workers: int | None = None, max_pending: int = 32, durable: bool = True) -> None:
+        self.durable = durable
         self.workers = default_io_workers() if workers is None else int(workers)
         if self.workers < 0 or max_pending < 1:
             raise BenchError(f"I/O workers must be >= 0 and max_pending >= 1, got {workers}, {max_pending}")
@@ -71,7 +73,7 @@ class ImageIOPool:
         """Queue an atomic :func:`write_image` of ``image`` to ``path``."""
         self._raise_failed()
         self._slots.acquire()
-        future = self._submit(write_image, Path(path), image)
+        future = self._submit(write_image, Path(path), image, None, self.durable)
         future.add_done_callback(lambda _: self._slots.release())
         self._writes.append(future)
 
