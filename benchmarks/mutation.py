@@ -53,7 +53,12 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
             f"flipnet_bench/stats/{f}.py"
             for f in ("intervals", "paired", "ranking", "gate", "compare", "gram", "features")
         ],
-        "tests": ["tests/test_stats_references.py", "tests/test_mut_stats.py", "tests/test_compare.py"],
+        "tests": [
+            "tests/test_stats_references.py",
+            "tests/test_mut_stats.py",
+            "tests/test_mut_compare.py",
+            "tests/test_compare.py",
+        ],
     },
     "protocols": {
         # spec.py and run.py hold the logic; presets.py is the protocol tables (data: module constants and
@@ -75,6 +80,7 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
             "tests/test_metrics_frechet.py",
             "tests/test_metrics_niqe.py",
             "tests/test_mut_metrics.py",
+            "tests/test_mut_resize_niqe.py",
         ],
     },
     "kernels": {
@@ -200,8 +206,8 @@ def run_package(
     killed: list[str] | None = None,
     resume: bool = False,
 ) -> dict:
-    """Mutate ``package`` from scratch, or (``rerun``: mutant names) re-test only those mutants in the
-    existing scratch folder against the current tests (mutmut collects coverage of new tests itself)."""
+    """Mutate ``package`` from scratch, or (``rerun``: mutant names) re-test only those mutants against the
+    current tests (mutmut collects coverage of new tests itself)."""
     spec = PACKAGES[package]
     tests = [t for t in (tests or spec["tests"]) if (REPO / t).is_file()]
     work = work_root / package
@@ -303,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rerun-survivors",
         action="store_true",
-        help="re-test only the survivors recorded in --out, in the kept scratch folder",
+        help="re-test only the survivors and the mutants not run recorded in --out (killed ones stay killed)",
     )
     parser.add_argument("--resume", action="store_true", help="continue a stopped run in --work")
     parser.add_argument("--collect", action="store_true", help="classify the results already in --work")
@@ -328,9 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     for package in args.package or list(PACKAGES):
         print(f"mutating {package} …", flush=True)
         previous = results.get(package, {})
-        rerun = previous.get("lists", {}).get("survived") if args.rerun_survivors else None
+        lists = previous.get("lists", {})
+        rerun = (lists.get("survived", []) + lists.get("not_run", [])) if args.rerun_survivors else None
         if args.rerun_survivors and not rerun:
-            print(f"  no survivors recorded for {package}", flush=True)
+            print(f"  no survivors or mutants not run recorded for {package}", flush=True)
             continue
         seconds = previous.get("seconds", 0.0) if rerun else 0.0
         killed = previous.get("lists", {}).get("killed") if rerun else None
