@@ -57,6 +57,7 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
             "tests/test_stats_references.py",
             "tests/test_mut_stats.py",
             "tests/test_mut_compare.py",
+            "tests/test_mut_paired.py",
             "tests/test_compare.py",
         ],
     },
@@ -167,6 +168,34 @@ def _function(name: str) -> str:
     module, _, local = name.rpartition(".")
     local = re.sub(r"__mutmut_\d+$", "", local).removeprefix("x_").removeprefix("x")
     return f"{module}.{local.strip('ǁ').replace('ǁ', '.')}"
+
+
+def _qualified_sources(source: str) -> dict[str, str]:
+    """``{"func": source, "Class.method": source}`` of the module-level functions and methods."""
+    tree, out = ast.parse(source), {}
+    for node in tree.body:
+        methods = node.body if isinstance(node, ast.ClassDef) else [node]
+        prefix = f"{node.name}." if isinstance(node, ast.ClassDef) else ""
+        for fn in methods:
+            if isinstance(fn, ast.FunctionDef):
+                out[prefix + fn.name] = ast.get_source_segment(source, fn) or ""
+    return out
+
+
+def changed_function_patterns(files: list[str], commit: str) -> list[str]:
+    """mutmut name patterns for every mutant of a function whose source differs from ``commit``'s (or is new
+    since): mutmut numbers mutants per function, so the recorded outcomes of the others still apply."""
+    patterns = []
+    for file in files:
+        old = subprocess.run(["git", "show", f"{commit}:{file}"], cwd=REPO, capture_output=True, text=True)
+        before = _qualified_sources(old.stdout) if old.returncode == 0 else {}
+        module = file.removesuffix(".py").replace("/", ".")
+        for name, text in _qualified_sources((REPO / file).read_text(encoding="utf-8")).items():
+            if before.get(name) != text:
+                cls, _, func = name.rpartition(".")
+                mangled = f"xǁ{cls}ǁ{func}" if cls else f"x_{func}"
+                patterns.append(f"{module}.{mangled}__mutmut_*")
+    return patterns
 
 
 def classify(package: str, codes: dict[str, int | None], equivalent: dict) -> dict:
@@ -311,6 +340,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="re-test only the survivors and the mutants not run recorded in --out (killed ones stay killed)",
     )
+    parser.add_argument(
+        "--since",
+        metavar="COMMIT",
+        help="with --rerun-survivors: also re-test every mutant of the functions changed since COMMIT",
+    )
     parser.add_argument("--resume", action="store_true", help="continue a stopped run in --work")
     parser.add_argument("--collect", action="store_true", help="classify the results already in --work")
     parser.add_argument("--planted", action="store_true", help="run the planted-bug table instead")
@@ -336,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         previous = results.get(package, {})
         lists = previous.get("lists", {})
         rerun = (lists.get("survived", []) + lists.get("not_run", [])) if args.rerun_survivors else None
+        if rerun is not None and args.since:
+            rerun += changed_function_patterns(PACKAGES[package]["files"], args.since)
         if args.rerun_survivors and not rerun:
             print(f"  no survivors or mutants not run recorded for {package}", flush=True)
             continue
