@@ -1,6 +1,6 @@
-"""MATLAB bicubic resize, NIQE's helpers, KID's subsets and the Fréchet distance's dtype and warning handling,
-against references written out here: MATLAB imresize's ``contributions`` with Keys' published kernel, the
-brute-force argmin, ``numpy.cov`` and scipy's ``sqrtm`` on float64 statistics."""
+"""MATLAB bicubic resize, NIQE's helpers, KID's subsets, SSIM's window options and the Fréchet distance's
+dtype and warning handling, against references written out here: MATLAB imresize's ``contributions`` with
+Keys' published kernel, the brute-force argmin, ``numpy.cov``, scikit-image's SSIM and scipy's ``sqrtm``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import math
 import numpy as np
 import pytest
 import torch
+from skimage.metrics import structural_similarity
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.metrics.frechet import frechet_distance
 from flipnet_bench.metrics.functional import niqe as niqe_mod
 from flipnet_bench.metrics.functional.imresize import imresize
 from flipnet_bench.metrics.functional.niqe import NIQESizeError, _nancov_rows, _nearest, check_size
+from flipnet_bench.metrics.functional.psnr_ssim import ssim
 from flipnet_bench.metrics.kid import kid_subsets
 
 
@@ -108,3 +110,15 @@ def test_frechet_promotes_float32_statistics_and_handles_singular_products() -> 
     singular = np.zeros((3, 3))
     singular[0, 0] = 1.0  # sqrtm warns that the product is singular; the value is still exact
     assert frechet_distance(np.zeros(3), singular, np.ones(3), singular) == pytest.approx(3.0, abs=1e-6)
+
+
+def test_ssim_window_and_sigma_reach_the_gaussian() -> None:
+    """scikit-image with σ = 1 (its window: 2·int(3.5σ + 0.5) + 1 = 9) on MATLAB's Y channel."""
+    rng = np.random.default_rng(7)
+    gt = rng.integers(0, 256, (2, 3, 20, 23)) / 255
+    pred = np.round(np.clip(gt + rng.normal(0, 0.05, gt.shape), 0, 1) * 255) / 255
+    y = lambda x: 16.0 + 65.481 * x[:, 0] + 128.553 * x[:, 1] + 24.966 * x[:, 2]  # noqa: E731
+    opts = {"gaussian_weights": True, "sigma": 1.0, "use_sample_covariance": False, "data_range": 255}
+    ref = [structural_similarity(g, p, **opts) for p, g in zip(y(pred), y(gt))]
+    got = ssim(torch.from_numpy(pred), torch.from_numpy(gt), window=9, sigma=1.0)
+    np.testing.assert_allclose(got.numpy(), ref, rtol=1e-8)
