@@ -65,7 +65,11 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
         # spec.py and run.py hold the logic; presets.py is the protocol tables (data: module constants and
         # three factory functions filling in descriptive text) and cli.py prints them: not mutated.
         "files": ["flipnet_bench/protocols/spec.py", "flipnet_bench/protocols/run.py"],
-        "tests": ["tests/test_protocols.py", "tests/test_mut_protocols.py"],
+        "tests": [
+            "tests/test_protocols.py",
+            "tests/test_mut_protocols.py",
+            "tests/test_mut_protocol_passes.py",
+        ],
     },
     "metrics": {
         "files": [
