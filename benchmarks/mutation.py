@@ -58,6 +58,7 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
             "tests/test_mut_stats.py",
             "tests/test_mut_compare.py",
             "tests/test_mut_paired.py",
+            "tests/test_mut_compare_inputs.py",
             "tests/test_compare.py",
         ],
     },
