@@ -87,6 +87,7 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
             "tests/test_metrics_niqe.py",
             "tests/test_mut_metrics.py",
             "tests/test_mut_resize_niqe.py",
+            "tests/test_mut_gaussian_checks.py",
         ],
     },
     "kernels": {
