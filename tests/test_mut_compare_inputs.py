@@ -65,7 +65,7 @@ def test_the_per_image_parquet_named_by_a_standalone_json_is_read(tmp_path: Path
 
 def test_definitions_must_match_and_the_difference_is_named(tmp_path: Path) -> None:
     runs = {}
-    for name, definition in (("a", {"crop": 0, "y": True}), ("b", {"crop": 4}), ("c", None)):
+    for name, definition in (("a", {"crop": 0, "w": 1, "y": True}), ("b", {"crop": 4, "w": 1}), ("c", None)):
         entry = {"value": 1.0, **({"definition": definition} if definition else {})}
         runs[name] = _write(tmp_path / name, {"metrics": {"psnr": entry}})
     a, b, c = (Run(tmp_path / n) for n in "abc")
