@@ -70,6 +70,7 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
             "tests/test_protocols.py",
             "tests/test_mut_protocols.py",
             "tests/test_mut_protocol_passes.py",
+            "tests/test_mut_protocol_sets.py",
         ],
     },
     "metrics": {
