@@ -53,13 +53,25 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
             f"flipnet_bench/stats/{f}.py"
             for f in ("intervals", "paired", "ranking", "gate", "compare", "gram", "features")
         ],
-        "tests": ["tests/test_stats_references.py", "tests/test_mut_stats.py", "tests/test_compare.py"],
+        "tests": [
+            "tests/test_stats_references.py",
+            "tests/test_mut_stats.py",
+            "tests/test_mut_compare.py",
+            "tests/test_mut_paired.py",
+            "tests/test_mut_compare_inputs.py",
+            "tests/test_compare.py",
+        ],
     },
     "protocols": {
         # spec.py and run.py hold the logic; presets.py is the protocol tables (data: module constants and
         # three factory functions filling in descriptive text) and cli.py prints them: not mutated.
         "files": ["flipnet_bench/protocols/spec.py", "flipnet_bench/protocols/run.py"],
-        "tests": ["tests/test_protocols.py", "tests/test_mut_protocols.py"],
+        "tests": [
+            "tests/test_protocols.py",
+            "tests/test_mut_protocols.py",
+            "tests/test_mut_protocol_passes.py",
+            "tests/test_mut_protocol_sets.py",
+        ],
     },
     "metrics": {
         "files": [
@@ -75,6 +87,8 @@ PACKAGES: dict[str, dict[str, list[str]]] = {
             "tests/test_metrics_frechet.py",
             "tests/test_metrics_niqe.py",
             "tests/test_mut_metrics.py",
+            "tests/test_mut_resize_niqe.py",
+            "tests/test_mut_gaussian_checks.py",
         ],
     },
     "kernels": {
@@ -163,6 +177,34 @@ def _function(name: str) -> str:
     return f"{module}.{local.strip('ǁ').replace('ǁ', '.')}"
 
 
+def _qualified_sources(source: str) -> dict[str, str]:
+    """``{"func": source, "Class.method": source}`` of the module-level functions and methods."""
+    tree, out = ast.parse(source), {}
+    for node in tree.body:
+        methods = node.body if isinstance(node, ast.ClassDef) else [node]
+        prefix = f"{node.name}." if isinstance(node, ast.ClassDef) else ""
+        for fn in methods:
+            if isinstance(fn, ast.FunctionDef):
+                out[prefix + fn.name] = ast.get_source_segment(source, fn) or ""
+    return out
+
+
+def changed_function_patterns(files: list[str], commit: str) -> list[str]:
+    """mutmut name patterns for every mutant of a function whose source differs from ``commit``'s (or is new
+    since): mutmut numbers mutants per function, so the recorded outcomes of the others still apply."""
+    patterns = []
+    for file in files:
+        old = subprocess.run(["git", "show", f"{commit}:{file}"], cwd=REPO, capture_output=True, text=True)
+        before = _qualified_sources(old.stdout) if old.returncode == 0 else {}
+        module = file.removesuffix(".py").replace("/", ".")
+        for name, text in _qualified_sources((REPO / file).read_text(encoding="utf-8")).items():
+            if before.get(name) != text:
+                cls, _, func = name.rpartition(".")
+                mangled = f"xǁ{cls}ǁ{func}" if cls else f"x_{func}"
+                patterns.append(f"{module}.{mangled}__mutmut_*")
+    return patterns
+
+
 def classify(package: str, codes: dict[str, int | None], equivalent: dict) -> dict:
     """Counts and lists per outcome (see the module docstring)."""
     known = (equivalent.get(package) or {}).get("equivalent") or {}
@@ -200,8 +242,8 @@ def run_package(
     killed: list[str] | None = None,
     resume: bool = False,
 ) -> dict:
-    """Mutate ``package`` from scratch, or (``rerun``: mutant names) re-test only those mutants in the
-    existing scratch folder against the current tests (mutmut collects coverage of new tests itself)."""
+    """Mutate ``package`` from scratch, or (``rerun``: mutant names) re-test only those mutants against the
+    current tests (mutmut collects coverage of new tests itself)."""
     spec = PACKAGES[package]
     tests = [t for t in (tests or spec["tests"]) if (REPO / t).is_file()]
     work = work_root / package
@@ -303,7 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rerun-survivors",
         action="store_true",
-        help="re-test only the survivors recorded in --out, in the kept scratch folder",
+        help="re-test only the survivors and the mutants not run recorded in --out (killed ones stay killed)",
+    )
+    parser.add_argument(
+        "--since",
+        metavar="COMMIT",
+        help="with --rerun-survivors: also re-test every mutant of the functions changed since COMMIT",
     )
     parser.add_argument("--resume", action="store_true", help="continue a stopped run in --work")
     parser.add_argument("--collect", action="store_true", help="classify the results already in --work")
@@ -328,9 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     for package in args.package or list(PACKAGES):
         print(f"mutating {package} …", flush=True)
         previous = results.get(package, {})
-        rerun = previous.get("lists", {}).get("survived") if args.rerun_survivors else None
+        lists = previous.get("lists", {})
+        rerun = (lists.get("survived", []) + lists.get("not_run", [])) if args.rerun_survivors else None
+        if rerun is not None and args.since:
+            rerun += changed_function_patterns(PACKAGES[package]["files"], args.since)
         if args.rerun_survivors and not rerun:
-            print(f"  no survivors recorded for {package}", flush=True)
+            print(f"  no survivors or mutants not run recorded for {package}", flush=True)
             continue
         seconds = previous.get("seconds", 0.0) if rerun else 0.0
         killed = previous.get("lists", {}).get("killed") if rerun else None

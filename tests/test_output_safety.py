@@ -1,7 +1,7 @@
 """Never lose or mix user data: each reproduction of the output-side data-loss reports, as a test.
 
 Output folders (publish, degrade, restore), missing predictions in score, PSNR of identical images, config
-values that used to slip through (NaN, duplicate keys, unknown devices), lenient counts, and the trust edges
+values that must be refused (NaN, duplicate keys, unknown devices), lenient counts, and the trust edges
 (user TorchScript, converted weights, package archives).
 """
 
@@ -196,7 +196,7 @@ def test_perfect_prediction_counts_in_psnr(scored, tmp_path: Path) -> None:
     )
 
 
-# --- 5. config values that used to slip through; lenient counts -------------------------------------------
+# --- 5. config values that must be refused; lenient counts --------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ def _train_twice(tmp_path: Path, kind: str) -> tuple[dict[str, bytes], dict[str,
 
 
 def _assert_identical_but_timings(first: dict[str, bytes], second: dict[str, bytes]) -> None:
-    assert f"{STATE_DIR}/random_states_0.pkl" in first  # the accelerate RNG pickle that used to differ
+    assert f"{STATE_DIR}/random_states_0.pkl" in first  # the accelerate RNG pickle, compared too
     assert TIME_FILE in first
     assert first.keys() == second.keys()
     differing = sorted(name for name in first if first[name] != second[name])
