@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.report import repro_time
 
 SYNTHETIC = "synthetic-hq-test"
 DOCS = ("README.md", "docs/*.md")
@@ -200,6 +201,8 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "id-gate-range": id_gate_range,
     "realism-flipnet": realism_flipnet,
     "realism-flipnet-verdict": realism_flipnet_verdict,
+    "repro-time-table": lambda out: repro_time.stage_table(out.root),
+    "repro-time-total": lambda out: repro_time.total_sentence(out.root),
 }
 
 
