@@ -3,7 +3,7 @@
 A doc marks a rendered span ``<!-- BEGIN generated:NAME -->…<!-- END generated:NAME -->``; ``NAME`` is a
 renderer below, reading the checked-in outputs of ``dvc repro``: ``leaderboard.csv`` (every value, interval
 and mark, gathered from ``metrics/`` and the scores) and ``leaderboard.md`` (its tables as the leaderboard
-stage formats them).
+stage formats them); the ``perf-*`` blocks read the speed benchmarks' records (report/perf_blocks.py).
 ``scripts/render_docs.py`` rewrites the spans; ``tests/test_docs_generated.py`` fails when one differs.
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flipnet_bench.errors import BenchError
+from flipnet_bench.report import perf_blocks
 
 SYNTHETIC = "synthetic-hq-test"
 DOCS = ("README.md", "docs/*.md")
@@ -200,6 +201,7 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "id-gate-range": id_gate_range,
     "realism-flipnet": realism_flipnet,
     "realism-flipnet-verdict": realism_flipnet_verdict,
+    **perf_blocks.renderers(),  # perf-score, perf-degrade, perf-flipnet: benchmarks/results/*_speed.json
 }
 
 
