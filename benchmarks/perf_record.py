@@ -1,7 +1,7 @@
 """Whole-process timing with peak memory, and the JSON record the README's performance rows are rendered from
 (``flipnet_bench/report/perf_blocks.py``)::
 
-    {"title", "when_utc", "load_before": [1, 5, 15 min], "cpu",
+    {"title", "when_utc", "load_before": [1, 5, 15 min], "cpu", "omp_num_threads",
      "rows": [{"label", "command", "wall_s": [...], "min", "median", "max", "peak_rss_mib"[, "images"]}],
      "ratios": [{"a", "b", "per_pair": [b ÷ a per interleaved pair], "min", "median", "max"}]}
 """
@@ -96,6 +96,7 @@ def write_record(
         "when_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load_before": [round(x, 2) for x in load_before],
         "cpu": cpu_name(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),  # None: torch's default, one per core
         "rows": [row.record() for row in rows],
         "ratios": ratios,
         **extra,

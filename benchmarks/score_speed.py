@@ -64,6 +64,7 @@ def compare(ours: dict[str, float], stock: dict[str, float]) -> dict[str, dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=200, help="512² (prediction, ground truth) pairs")
+    parser.add_argument("--size", type=int, help="resize the faces to this square size first (default: 512²)")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of each side")
     parser.add_argument(
         "--json", type=Path, help="write the record here (benchmarks/results/score_speed.json)"
@@ -73,7 +74,7 @@ def main() -> None:
     py = sys.executable
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        pred, gt = make_pairs(tmp, args.pairs)
+        pred, gt = make_pairs(tmp, args.pairs, args.size)
         stage_reference_weights(tmp / "torch")
         # the packages read the staged TORCH_HOME; ours keeps its own weights cache (which follows TORCH_HOME)
         env = {**os.environ, "TORCH_HOME": str(tmp / "torch"), "FLIPNET_BENCH_WEIGHTS": str(cache_dir())}
@@ -104,8 +105,11 @@ def main() -> None:
                 stock = {STOCK[k]: json.loads(m.stdout.splitlines()[-1])["value"] for k, m in runs.items()}
             report = json.loads((tmp / "ours.json").read_text())
             values = compare({k: v["value"] for k, v in report["metrics"].items()}, stock)
-    invocation = f"python benchmarks/score_speed.py --pairs {args.pairs} --repeats {args.repeats}"
-    title = f"scoring {args.pairs} pairs 512² ({METRICS}), {args.repeats} interleaved runs each"
+    size = f" --size {args.size}" if args.size else ""
+    invocation = f"python benchmarks/score_speed.py --pairs {args.pairs}{size} --repeats {args.repeats}"
+    title = (
+        f"scoring {args.pairs} pairs {args.size or 512}² ({METRICS}), {args.repeats} interleaved runs each"
+    )
     record = write_record(
         args.json, title, load_before, [ours, base], [ratio(ours, base)], argv=invocation, values=values
     )

@@ -50,7 +50,8 @@ def _rss(row: dict[str, Any]) -> str:
 
 def _context(record: dict[str, Any]) -> str:
     load = record["load_before"][0] if record["load_before"] else "?"
-    return f"{record['cpu']}, load average {load} before, {record['when_utc']}"
+    threads = f", OMP_NUM_THREADS={record['omp_num_threads']}" if record.get("omp_num_threads") else ""
+    return f"{record['cpu']}{threads}, load average {load} before, {record['when_utc']}"
 
 
 def _command(record: dict[str, Any], default: str) -> str:
