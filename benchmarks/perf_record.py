@@ -14,8 +14,8 @@ import platform
 import shlex
 import statistics
 import subprocess
+import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,21 +28,33 @@ class Measured:
     stdout: str
 
 
+#: Runs argv[2:] as its child and writes "wall_seconds max_rss_kib" of it to argv[1]. A child forked from
+#: the benchmark itself would inherit its memory high-water mark (Linux keeps it across exec: every command
+#: would report at least the benchmark's own RSS, staged weights included); forked from this small launcher,
+#: only the launcher's few MiB are inherited.
+LAUNCHER = """import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{time.perf_counter() - start} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
-    """Run ``argv`` to its end (exit status 0, else the benchmark stops): wall seconds from start to exit, the
-    process's peak resident set (``wait4``'s ``ru_maxrss``, its own; children it waited for count too)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)  # reaped here, so its own rusage is ours to read
-        elapsed = time.perf_counter() - start
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
-        out.seek(0), err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if code != 0:
-        raise SystemExit(f"{shlex.join(argv[:5])} ... failed ({code}):\n{stderr[-2000:]}")
-    rss = usage.ru_maxrss / 1024  # KiB on Linux
-    return Measured(elapsed, rss, stdout)
+    """Run ``argv`` to its end (exit status 0, else the benchmark stops): wall seconds from its start to its
+    exit and its peak resident set (``wait4``'s ``ru_maxrss``), both taken by ``LAUNCHER``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        where = Path(tmp) / "usage"
+        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(where)]
+        proc = subprocess.run([*launcher, *argv], env=env, cwd=cwd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"{shlex.join(argv[:5])} ... failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        wall, rss_kib = where.read_text().split()
+    return Measured(float(wall), int(rss_kib) / 1024, proc.stdout)  # ru_maxrss: KiB on Linux
 
 
 @dataclass
