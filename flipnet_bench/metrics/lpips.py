@@ -36,9 +36,14 @@ class LPIPSNet(nn.Module):
         if net not in _SLICES:
             raise BenchError(f"LPIPS net {net!r} unknown; choose 'alex' or 'vgg'")
         self.net = net
-        features = (models.alexnet if net == "alex" else models.vgg16)(weights=None).features
+        # Built on the meta device (torchvision's random init of the unused classifier, 100 M+ weights for
+        # VGG16, is skipped), then given zeroed storage; load_weights fills it.
+        with torch.device("meta"):
+            features = (models.alexnet if net == "alex" else models.vgg16)(weights=None).features
         bounds = _SLICES[net]
-        self.features = features[: bounds[-1]]
+        self.features = features[: bounds[-1]].to_empty(device="cpu").requires_grad_(False)
+        for param in self.features.parameters():
+            param.zero_()
         self.bounds = bounds
         taps = [
             [m for m in self.features[start:end] if isinstance(m, nn.Conv2d)][-1].out_channels
@@ -56,21 +61,35 @@ class LPIPSNet(nn.Module):
         for i, param in enumerate(self.lins):
             param.data.copy_(lin[f"lin{i}.model.1.weight"])
 
+    def _slices(self) -> list[nn.Sequential]:
+        return [self.features[start:end] for start, end in zip(self.bounds[:-1], self.bounds[1:])]
+
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        return ((2 * x - 1) - self.shift) / self.scale
+
+    @staticmethod
+    def _unit(x: torch.Tensor) -> torch.Tensor:
+        return x / (x.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
+
     def taps(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Unit-normalised feature maps of images in [0, 1]."""
-        x = ((2 * x - 1) - self.shift) / self.scale
-        out = []
-        for start, end in zip(self.bounds[:-1], self.bounds[1:]):
-            for layer in self.features[start:end]:
-                x = layer(x)
-            out.append(x / (x.pow(2).sum(1, keepdim=True).sqrt() + 1e-10))
+        x, out = self._input(x), []
+        for part in self._slices():
+            x = part(x)
+            out.append(self._unit(x))
         return out
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """(N,) LPIPS distances between two [0, 1] batches of the same size."""
+        """(N,) LPIPS distances between two [0, 1] batches of the same size.
+
+        The same operations as comparing ``taps(a)`` with ``taps(b)``, layer by layer: each layer's term is
+        added as soon as both images reach it, so only the current feature maps are held, not all five taps
+        of both batches."""
         total = torch.zeros(len(a), dtype=a.dtype, device=a.device)
-        for fa, fb, w in zip(self.taps(a), self.taps(b), self.lins):
-            total = total + F.conv2d((fa - fb).pow(2), w).mean((1, 2, 3))
+        xa, xb = self._input(a), self._input(b)
+        for part, w in zip(self._slices(), self.lins):
+            xa, xb = part(xa), part(xb)
+            total = total + F.conv2d((self._unit(xa) - self._unit(xb)).pow(2), w).mean((1, 2, 3))
         return total
 
 

@@ -3,7 +3,7 @@
 A doc marks a rendered span ``<!-- BEGIN generated:NAME -->…<!-- END generated:NAME -->``; ``NAME`` is a
 renderer below, reading the checked-in outputs of ``dvc repro``: ``leaderboard.csv`` (every value, interval
 and mark, gathered from ``metrics/`` and the scores) and ``leaderboard.md`` (its tables as the leaderboard
-stage formats them).
+stage formats them); the ``perf-*`` blocks read the speed benchmarks' records (report/perf_blocks.py).
 ``scripts/render_docs.py`` rewrites the spans; ``tests/test_docs_generated.py`` fails when one differs.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flipnet_bench.errors import BenchError
-from flipnet_bench.report import repro_time
+from flipnet_bench.report import perf_blocks, repro_time
 
 SYNTHETIC = "synthetic-hq-test"
 DOCS = ("README.md", "docs/*.md")
@@ -203,6 +203,7 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "realism-flipnet-verdict": realism_flipnet_verdict,
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
+    **perf_blocks.renderers(),  # perf-score, perf-degrade, perf-flipnet: benchmarks/results/*_speed.json
 }
 
 
