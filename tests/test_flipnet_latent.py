@@ -17,7 +17,8 @@ from flipnet_bench.models.flipnet.configs import get_config
 from flipnet_bench.models.flipnet.embedding import FaceEmbedding
 from flipnet_bench.models.flipnet.model import Flipnet, FlipnetArch
 from flipnet_bench.models.flipnet.prior import DiffusionPrior, load_prior
-from flipnet_bench.train.autoencoder import AutoencoderTrainConfig, load_autoencoder, train_autoencoder
+from flipnet_bench.train.autoencoder import load_autoencoder, train_autoencoder
+from flipnet_bench.train.autoencoder_config import AutoencoderTrainConfig
 from flipnet_bench.train.prior import PriorTrainConfig, train_prior
 
 

@@ -10,7 +10,6 @@ config resolution; the decoder reads a sample of q(z|x). The exported folder hol
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -19,24 +18,11 @@ from torch import nn
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_path, write_json
 from flipnet_bench.models.flipnet.configs import get_config
+from flipnet_bench.train.autoencoder_config import AutoencoderTrainConfig
 from flipnet_bench.train.common import LoopConfig, load_faces, run_loop, sample_batch
 
 VAE_WEIGHTS = "vae.safetensors"
 VAE_INFO = "autoencoder.json"
-
-
-@dataclass(frozen=True)
-class AutoencoderTrainConfig:
-    config: str = "tiny-latent"
-    steps: int = 600
-    batch_size: int = 8
-    lr: float = 2e-3
-    warmup: int = 50
-    lpips_weight: float = 0.2
-    kl_weight: float = 1e-4
-    seed: int = 0
-    save_every: int = 50
-    time_limit: float | None = None
 
 
 class _AE(nn.Module):

@@ -57,7 +57,8 @@ def _prior(args: argparse.Namespace) -> int:
 
 
 def _autoencoder(args: argparse.Namespace) -> int:
-    from flipnet_bench.train.autoencoder import AutoencoderTrainConfig, train_autoencoder
+    from flipnet_bench.train.autoencoder import train_autoencoder
+    from flipnet_bench.train.autoencoder_config import AutoencoderTrainConfig
 
     cfg = AutoencoderTrainConfig(
         config=args.config,
@@ -160,7 +161,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
     p.set_defaults(func=_prior)
 
-    from flipnet_bench.train.autoencoder import AutoencoderTrainConfig as _A
+    from flipnet_bench.train.autoencoder_config import AutoencoderTrainConfig as _A
 
     a = stages.add_parser("autoencoder", help="train the KL autoencoder of a latent miniature on HQ faces")
     a.add_argument("--config", default=_A.config, help=f"latent model config (default {_A.config})")
