@@ -108,3 +108,18 @@ def test_boosthub_k_from_q_is_off_by_default_and_copies_to_q(config: str):
             assert torch.equal(proc.bh_k.weight, src.weight)
             assert not torch.equal(proc.bh_k.weight, other.weight)
         assert model.arch.boosthub_k_from_q is on
+
+
+def test_cli_trains_an_autoencoder_then_a_latent_prior_on_it(faces: Path, tmp_path: Path, capsys):
+    from flipnet_bench.cli import main
+
+    ae, prior = tmp_path / "ae", tmp_path / "prior"
+    common = ["--data", str(faces), "--steps", "1", "--batch-size", "2", "--save-every", "1"]
+    assert main(["train", "autoencoder", "--config", "micro-latent", "--out", str(ae), *common,
+                 "--lpips-weight", "0"]) == 0  # fmt: skip
+    assert (ae / "vae.safetensors").is_file() and (ae / "train_log.csv").is_file()
+    assert main(["train", "prior", "--config", "micro-latent", "--out", str(tmp_path / "p0"), *common]) != 0
+    assert "--autoencoder" in capsys.readouterr().err
+    args = ["train", "prior", "--config", "micro-latent", "--autoencoder", str(ae), "--out", str(prior)]
+    assert main([*args, *common]) == 0
+    assert load_prior(prior).config.name == "micro-latent"
