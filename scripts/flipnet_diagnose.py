@@ -338,6 +338,10 @@ def table(args) -> None:
             name = " ".join(r["arch"]) or "as shipped"
             records.append((name + (" (trained state)" if r.get("state") else ""), r["locality"]))
     x0_rows = []
+    for run in args.runs:  # overfit runs record x̂0 fidelity at every evaluation
+        for line in (Path(run) / "results.jsonl").open(encoding="utf-8"):
+            r = json.loads(line)
+            x0_rows += [(f"{Path(run).name} @ {r['step']}", t, v) for t, v in r.get("x0_psnr", {}).items()]
     for path in args.locality:
         for line in Path(path).open(encoding="utf-8"):
             r = json.loads(line)
