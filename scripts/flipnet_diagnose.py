@@ -48,6 +48,7 @@ from flipnet_bench.train.common import item_generator, resize_square, step_gener
 from flipnet_bench.train.losses import OnlineDegrader, perceptual_fn
 
 TIMESTEPS = [999, 800, 500, 200, 50]
+X0_TIMESTEPS = [800, 500, 200]
 DATA_RES = 128
 
 
@@ -62,18 +63,21 @@ def parse_arch(items: list[str]) -> dict:
     return out
 
 
-def build_model(init: str, checkpoint: Path, arch_over: dict) -> Flipnet:
+def build_model(init: str, checkpoint: Path, arch_over: dict, prior: str | None = None) -> Flipnet:
     """The shipped joint model (with ``arch_over`` applied to its architecture), or the frozen prior with
-    fresh trainable parts and the checkpoint's face embedding."""
+    fresh trainable parts and the checkpoint's face embedding. ``prior``: another prior folder (e.g. a
+    ``tiny-latent`` one), which implies fresh trainable parts."""
     from safetensors.torch import load_file
 
     info = json.loads((checkpoint / FLIPNET_CONFIG).read_text(encoding="utf-8"))
+    if prior is not None:
+        init = "prior"
     if init == "checkpoint" and not arch_over:
         return load_flipnet(checkpoint)
     arch = FlipnetArch(**{**info["arch"], **arch_over})
     e = info["embedding"]
     model = Flipnet(
-        load_prior(info["prior_path"]),
+        load_prior(prior if prior is not None else info["prior_path"]),
         FaceEmbedding(int(e["dim"]), int(e["width"]), int(e["resolution"])),
         arch,
     )
@@ -113,8 +117,13 @@ def evaluate(model: Flipnet, hq: torch.Tensor, lq: torch.Tensor, args, lpips) ->
         model, resize_square(hq, res), resize_square(lq, res), RESTORE, TIMESTEPS,
         torch.Generator().manual_seed(args.seed), radius=1,
     )  # fmt: skip
+    x0 = x0_fidelity(
+        model, resize_square(hq, res), resize_square(lq, res), RESTORE, X0_TIMESTEPS,
+        torch.Generator().manual_seed(args.seed),
+    )  # fmt: skip
     model.train()
     return {
+        "x0_psnr": x0,
         "psnr": float(psnr(out, hq).mean()),
         "lpips": float(lpips(out, hq).mean()),
         "psnr_lq": float(psnr(lq, hq).mean()),
@@ -164,7 +173,7 @@ def overfit(args) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     params = load_section("flipnet", args.params)
-    model = build_model(args.init, Path(args.checkpoint), parse_arch(args.arch))
+    model = build_model(args.init, Path(args.checkpoint), parse_arch(args.arch), args.prior)
     res = model.prior.config.resolution
     hq, lq = fixed_pairs(Path(args.hq), args.n, params.train_preset, args.seed)
     hq_m, lq_m = resize_square(hq, res), resize_square(lq, res)
@@ -231,7 +240,7 @@ def locality(args) -> None:
     (with ``--arch`` overrides) on the n fixed pairs, no training."""
     torch.set_num_threads(args.threads)
     params = load_section("flipnet", args.params)
-    model = build_model("checkpoint", Path(args.checkpoint), parse_arch(args.arch)).eval()
+    model = build_model("checkpoint", Path(args.checkpoint), parse_arch(args.arch), args.prior).eval()
     if args.state:  # the trainable weights of an ``overfit`` run
         from safetensors.torch import load_file
 
@@ -258,6 +267,30 @@ def locality(args) -> None:
     with open(args.out, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(rec) + "\n")
     print(json.dumps(rec))
+
+
+@torch.no_grad()
+def autoencoder(args) -> None:
+    """Reconstruction PSNR / LPIPS-alex (at the data's 128²) of a ``train autoencoder`` folder or of a latent
+    prior's autoencoder on ``--hq`` (appends a record to ``--out``)."""
+    from flipnet_bench.metrics.lpips import load_lpips
+    from flipnet_bench.train.autoencoder import load_autoencoder
+
+    torch.set_num_threads(args.threads)
+    vae, info = load_autoencoder(args.autoencoder)
+    paths = list_images(Path(args.hq), recursive=True)
+    hq = torch.cat([resize_square(to_tensor(read_image(p)), DATA_RES) for p in paths])
+    rec = torch.cat([((vae.decode(vae.encode(b * 2 - 1).latent_dist.mean).sample + 1) / 2).clamp(0, 1)
+                     for b in hq.split(16)])  # fmt: skip
+    lpips = load_lpips("alex")
+    row = {"autoencoder": args.autoencoder, "hq": args.hq, "n": len(paths),
+           "psnr": float(psnr(rec, hq).mean()), "lpips": float(lpips(rec, hq).mean()),
+           "vae_scaling": info["vae_scaling"]}  # fmt: skip
+    grid = torch.cat([torch.cat([hq[i], rec[i]], 2) for i in range(min(8, len(hq)))], 1)
+    write_image(Path(args.out).with_suffix(".png"), to_uint8(grid[None])[0])
+    with open(args.out, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+    print(json.dumps(row))
 
 
 def _ratio(v: dict, key: str) -> str:
@@ -305,6 +338,10 @@ def table(args) -> None:
             name = " ".join(r["arch"]) or "as shipped"
             records.append((name + (" (trained state)" if r.get("state") else ""), r["locality"]))
     x0_rows = []
+    for run in args.runs:  # overfit runs record x̂0 fidelity at every evaluation
+        for line in (Path(run) / "results.jsonl").open(encoding="utf-8"):
+            r = json.loads(line)
+            x0_rows += [(f"{Path(run).name} @ {r['step']}", t, v) for t, v in r.get("x0_psnr", {}).items()]
     for path in args.locality:
         for line in Path(path).open(encoding="utf-8"):
             r = json.loads(line)
@@ -336,6 +373,7 @@ def main() -> None:
     o.add_argument("--out", required=True)
     o.add_argument("--init", choices=["checkpoint", "prior"], default="checkpoint")
     o.add_argument("--checkpoint", default="checkpoints/flipnet-tiny")
+    o.add_argument("--prior", default=None, help="another prior folder (fresh trainable parts)")
     o.add_argument("--hq", default="data/default/hq/train")
     o.add_argument("--n", type=int, default=16)
     o.add_argument("--eval", type=int, nargs="+", default=[0, 50, 100, 200, 400, 700, 1000])
@@ -349,6 +387,7 @@ def main() -> None:
     lo = sub.add_parser("locality", help="BoostHub attention locality of a checkpoint (appends to --out)")
     lo.add_argument("--out", required=True, help="a .jsonl file")
     lo.add_argument("--checkpoint", default="checkpoints/flipnet-tiny")
+    lo.add_argument("--prior", default=None, help="another prior folder (fresh trainable parts)")
     lo.add_argument("--hq", default="data/default/hq/train")
     lo.add_argument("--n", type=int, default=16)
     lo.add_argument("--seed", type=int, default=0)
@@ -361,11 +400,16 @@ def main() -> None:
     lo.add_argument(
         "--x0", action="store_true", help="also diagnostics.x0_fidelity (right/swapped condition)"
     )
+    ae = sub.add_parser("autoencoder", help="reconstruction PSNR / LPIPS of a trained autoencoder")
+    ae.add_argument("--autoencoder", required=True, help="a `train autoencoder` folder")
+    ae.add_argument("--hq", default="data/default/hq/test")
+    ae.add_argument("--out", required=True, help="a .jsonl file (grid beside it as .png)")
+    ae.add_argument("--threads", type=int, default=1)
     ta = sub.add_parser("table", help="markdown tables of overfit runs and locality records")
     ta.add_argument("--runs", nargs="*", default=[])
     ta.add_argument("--locality", nargs="*", default=[])
     args = ap.parse_args()
-    {"overfit": overfit, "locality": locality, "table": table}[args.cmd](args)
+    {"overfit": overfit, "locality": locality, "autoencoder": autoencoder, "table": table}[args.cmd](args)
 
 
 if __name__ == "__main__":

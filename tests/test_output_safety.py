@@ -323,13 +323,13 @@ def test_restore_output_is_identity_of_input(hq: Path, tmp_path: Path) -> None:
     assert (out / MARKER).is_file()
 
 
-@pytest.mark.parametrize("what", ["prior", "embedding", "flipnet"])
+@pytest.mark.parametrize("what", ["prior", "autoencoder", "embedding", "flipnet"])
 def test_train_refuses_foreign_folder_and_keeps_it(what: str, hq: Path, tmp_path: Path, capsys) -> None:
     """The trainers follow the same rule: a folder they did not make is refused before any training."""
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    args = {"prior": ["--data", str(hq)], "embedding": ["--hq", str(hq)],
+    args = {"prior": ["--data", str(hq)], "autoencoder": ["--data", str(hq)], "embedding": ["--hq", str(hq)],
             "flipnet": ["--hq", str(hq), "--embedding", str(tmp_path / "emb")]}[what]  # fmt: skip
     assert main(["train", what, *args, "--out", str(out)]) == 2
     assert "not created by flipnet-bench" in capsys.readouterr().err

@@ -16,7 +16,8 @@ from typing import Any
 #: What each trainer writes into its ``--out`` folder: all that ``--overwrite`` may delete there.
 _LOOP_FILES = ("state", "state.tmp", "train_log.csv", "train_time.csv")
 OWNED = {
-    "prior": (*_LOOP_FILES, "model.safetensors", "config.json"),
+    "prior": (*_LOOP_FILES, "model.safetensors", "config.json", "vae.safetensors"),
+    "autoencoder": (*_LOOP_FILES, "vae.safetensors", "autoencoder.json"),
     "embedding": ("stage1", "stage2", "embedding.safetensors", "embedding.json", "params.json"),
     "flipnet": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json"),
     "restoration": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json", "restoration.json"),
@@ -46,11 +47,34 @@ def _prior(args: argparse.Namespace) -> int:
         seed=args.seed,
         save_every=args.save_every,
         time_limit=None,
+        autoencoder=None if args.autoencoder is None else str(args.autoencoder),
     )
-    _claim(args, "prior", cfg, [args.data])
+    _claim(args, "prior", cfg, [args.data, *([args.autoencoder] if args.autoencoder else [])])
     cfg = dataclasses.replace(cfg, time_limit=args.time_limit)  # a time limit does not change the result
     out = train_prior(args.data, args.out, cfg)
     print(f"prior written to {out}")
+    return 0
+
+
+def _autoencoder(args: argparse.Namespace) -> int:
+    from flipnet_bench.train.autoencoder import train_autoencoder
+    from flipnet_bench.train.autoencoder_config import AutoencoderTrainConfig
+
+    cfg = AutoencoderTrainConfig(
+        config=args.config,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        warmup=args.warmup,
+        lpips_weight=args.lpips_weight,
+        kl_weight=args.kl_weight,
+        seed=args.seed,
+        save_every=args.save_every,
+    )
+    _claim(args, "autoencoder", cfg, [args.data])
+    cfg = dataclasses.replace(cfg, time_limit=args.time_limit)  # a time limit does not change the result
+    out = train_autoencoder(args.data, args.out, cfg)
+    print(f"autoencoder written to {out}")
     return 0
 
 
@@ -121,8 +145,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     stages = command_group(subparsers, "train", help="train a model")
 
-    p = stages.add_parser("prior", help="pretrain the tiny pixel-space diffusion prior on HQ faces")
-    p.add_argument("--config", default="tiny", help="model config (pixel-space only; default tiny)")
+    p = stages.add_parser("prior", help="pretrain the diffusion prior (tiny, tiny-latent) on HQ faces")
+    p.add_argument("--config", default="tiny", help="tiny (pixels) or tiny-latent (default tiny)")
+    p.add_argument("--autoencoder", type=Path, default=None, help="latent config: its autoencoder")
     p.add_argument("--data", required=True, type=Path, help="folder of HQ faces (searched recursively)")
     p.add_argument("--out", required=True, type=Path, help="output folder (re-run to resume)")
     p.add_argument("--steps", type=int, default=2000)
@@ -135,6 +160,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit", type=float, default=None, help="stop (resumable) after this many seconds")
     p.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
     p.set_defaults(func=_prior)
+
+    from flipnet_bench.train.autoencoder_config import AutoencoderTrainConfig as _A
+
+    a = stages.add_parser("autoencoder", help="train the KL autoencoder of a latent miniature on HQ faces")
+    a.add_argument("--config", default=_A.config, help=f"latent model config (default {_A.config})")
+    a.add_argument("--data", required=True, type=Path, help="folder of HQ faces (searched recursively)")
+    a.add_argument("--out", required=True, type=Path, help="output folder (re-run to resume)")
+    for flag in ("steps", "batch_size", "lr", "warmup", "lpips_weight", "kl_weight", "seed", "save_every"):
+        default = getattr(_A, flag)
+        a.add_argument("--" + flag.replace("_", "-"), type=type(default), default=default)
+    a.add_argument("--time-limit", type=float, default=None, help="stop (resumable) after this many seconds")
+    a.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
+    a.set_defaults(func=_autoencoder)
 
     e = stages.add_parser("embedding", help="face embedding: stage I autoencoders + stage II contrastive")
     e.add_argument("--hq", required=True, type=Path, help="HQ faces (LQ partners are degraded online)")

@@ -1,4 +1,8 @@
-"""Stage 0 (tiny config only): pretrain the pixel-space diffusion prior on HQ faces.
+"""Stage 0 (tiny, tiny-latent): pretrain the diffusion prior on HQ faces.
+
+A latent config (``tiny-latent``) trains on the latents of its frozen autoencoder (``--autoencoder``, made by
+``flipnet-bench train autoencoder``), scaled by that autoencoder's measured latent scale; the autoencoder's
+weights are exported into the prior folder so the folder is self-contained.
 
 No pretrained diffusion prior can be downloaded on the CPU machines, so the ``tiny`` configuration trains
 its own: a standard ε-prediction DDPM objective on the HQ training faces (resized to the config resolution
@@ -7,6 +11,7 @@ with area interpolation, randomly mirrored), AdamW, EMA of the weights (the EMA 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +35,8 @@ class PriorTrainConfig:
     seed: int = 0
     save_every: int = 50
     time_limit: float | None = None
+    #: Latent configs only: folder of the trained autoencoder.
+    autoencoder: str | None = None
 
 
 def diffusion_loss(prior: DiffusionPrior, x0: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -44,10 +51,21 @@ def diffusion_loss(prior: DiffusionPrior, x0: torch.Tensor, gen: torch.Generator
 def train_prior(data: str | Path, out: str | Path, cfg: PriorTrainConfig) -> Path:
     """Train (or resume) a prior; exports EMA weights + config to ``out`` after every invocation."""
     model_cfg = get_config(cfg.config)
+    vae = None
     if model_cfg.space != "pixel":
-        raise BenchError(f"train prior only trains pixel-space priors; {cfg.config!r} loads a pretrained one")
+        if model_cfg.vae is None or cfg.autoencoder is None:
+            raise BenchError(
+                f"train prior on the latent config {cfg.config!r} needs a trainable autoencoder in the "
+                "config and --autoencoder (a folder made by `flipnet-bench train autoencoder`)"
+            )
+        from flipnet_bench.train.autoencoder import load_autoencoder
+
+        vae, info = load_autoencoder(cfg.autoencoder)
+        if info["config"] != cfg.config:
+            raise BenchError(f"{cfg.autoencoder}: autoencoder of {info['config']!r}, not {cfg.config!r}")
+        model_cfg = dataclasses.replace(model_cfg, vae=info["vae"], vae_scaling=float(info["vae_scaling"]))
     torch.manual_seed(cfg.seed)
-    prior = DiffusionPrior(model_cfg)
+    prior = DiffusionPrior(model_cfg, vae=vae)
     faces = load_faces(data, model_cfg.resolution, desc="HQ faces")
     if faces.shape[0] < cfg.batch_size:
         raise BenchError(f"{data}: only {faces.shape[0]} faces, fewer than batch size {cfg.batch_size}")

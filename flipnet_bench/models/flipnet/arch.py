@@ -39,6 +39,9 @@ class FlipnetArch:
     #: grid (0 = global attention).
     boosthub_pos: bool = False
     boosthub_window: int = 0
+    #: Initialise BoostHub's K projection from the layer's ``to_q`` instead of its ``to_k`` (off as
+    #: published): Q_x·K_y then starts as x·W_qᵀW_q·y, largest where target and condition tokens are alike.
+    boosthub_k_from_q: bool = False
 
     def __post_init__(self) -> None:
         check_range("flipnet.lora_rank", self.lora_rank, 1, 1024)

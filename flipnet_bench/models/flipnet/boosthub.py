@@ -48,7 +48,13 @@ class BoostHubProcessor(nn.Module):
     """Attention processor for ``attn1``: normal self-attention + the cross-stream BoostHub branch."""
 
     def __init__(
-        self, attn: nn.Module, state: StreamState, phi: float, pos: bool = False, window: int = 0
+        self,
+        attn: nn.Module,
+        state: StreamState,
+        phi: float,
+        pos: bool = False,
+        window: int = 0,
+        k_from_q: bool = False,
     ) -> None:
         super().__init__()
         from diffusers.models.attention_processor import AttnProcessor2_0
@@ -65,7 +71,7 @@ class BoostHubProcessor(nn.Module):
         self.bh_out = nn.Linear(inner, query_dim)
         with torch.no_grad():
             self.bh_q.weight.copy_(_base_weight(attn.to_q))
-            self.bh_k.weight.copy_(_base_weight(attn.to_k))
+            self.bh_k.weight.copy_(_base_weight(attn.to_q if k_from_q else attn.to_k))
             self.bh_v.weight.copy_(_base_weight(attn.to_v))
             nn.init.zeros_(self.bh_out.weight)
             nn.init.zeros_(self.bh_out.bias)
@@ -152,15 +158,19 @@ def sincos_2d(n: int, dim: int) -> torch.Tensor:
     return F.pad(code, (0, dim - code.shape[1])) if code.shape[1] < dim else code[:, :dim]
 
 
-def add_boosthub(unet: nn.Module, phi: float, pos: bool = False, window: int = 0) -> StreamState:
-    """Install a BoostHub on every self-attention of ``unet``; returns the shared stream state switch."""
+def add_boosthub(
+    unet: nn.Module, phi: float, pos: bool = False, window: int = 0, k_from_q: bool = False
+) -> StreamState:
+    """Install a BoostHub on every self-attention of ``unet``; returns the shared stream state switch.
+    ``k_from_q``: BoostHub's K starts as a copy of the layer's ``to_q`` (``FlipnetArch.boosthub_k_from_q``).
+    """
     state = StreamState()
     modules = dict(unet.named_modules())
     procs = {}
     for name, proc in unet.attn_processors.items():
         attn_name = name.rsplit(".processor", 1)[0]
         if attn_name.endswith("attn1"):
-            procs[name] = BoostHubProcessor(modules[attn_name], state, phi, pos, window)
+            procs[name] = BoostHubProcessor(modules[attn_name], state, phi, pos, window, k_from_q)
         else:
             procs[name] = proc
     if not any(isinstance(p, BoostHubProcessor) for p in procs.values()):

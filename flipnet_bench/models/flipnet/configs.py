@@ -144,6 +144,43 @@ SD21_MINI = ModelConfig(
     },
 )
 
+#: The bundled-scale latent miniature: the data's 128² faces through a small KL autoencoder trained on them
+#: (``flipnet-bench train autoencoder``; 128² → 32² × 4, two downsamples) and a UNet on the 32² latents with
+#: self/cross-attention at 32², 16², 8² and in the mid block — as SD-2.1 has at 64², 32², 16² and 8² — so
+#: BoostHub reads the condition at the working resolution. ``vae_scaling`` is replaced by the trained
+#: autoencoder's measured 1/std of its latents when the prior is trained.
+TINY_LATENT = ModelConfig(
+    name="tiny-latent",
+    space="latent",
+    resolution=128,
+    unet={
+        "sample_size": 32,
+        "in_channels": 4,
+        "out_channels": 4,
+        "layers_per_block": 1,
+        "block_out_channels": [32, 64, 96],
+        "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+        "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
+        "cross_attention_dim": 128,
+        "attention_head_dim": 16,
+        "norm_num_groups": 16,
+        "use_linear_projection": True,
+    },
+    scheduler=_SD_SCHEDULE,
+    vae={
+        "in_channels": 3,
+        "out_channels": 3,
+        "down_block_types": ["DownEncoderBlock2D"] * 3,
+        "up_block_types": ["UpDecoderBlock2D"] * 3,
+        "block_out_channels": [16, 32, 32],
+        "latent_channels": 4,
+        "layers_per_block": 1,
+        "norm_num_groups": 8,
+        "mid_block_add_attention": False,
+        "sample_size": 128,
+    },
+)
+
 #: A pixel-space model of a few thousand parameters at 16²: for tests and smoke runs of the commands only.
 MICRO = ModelConfig(
     name="micro",
@@ -165,7 +202,27 @@ MICRO = ModelConfig(
     scheduler=_PIXEL_SCHEDULE,
 )
 
-CONFIGS: dict[str, ModelConfig] = {c.name: c for c in (TINY, SD21, SD21_MINI, MICRO)}
+#: ``tiny-latent``'s structure at 16² (a 4² × 4 latent): for tests of the autoencoder / latent prior commands.
+MICRO_LATENT = ModelConfig(
+    name="micro-latent",
+    space="latent",
+    resolution=16,
+    unet={
+        **{k: v for k, v in TINY_LATENT.unet.items() if k not in ("sample_size", "block_out_channels")},
+        "sample_size": 4,
+        "block_out_channels": [16, 16, 16],
+        "cross_attention_dim": 16,
+        "attention_head_dim": 8,
+        "norm_num_groups": 4,
+    },
+    context_tokens=2,
+    scheduler=_SD_SCHEDULE,
+    vae={**(TINY_LATENT.vae or {}), "block_out_channels": [8, 8, 8], "norm_num_groups": 4, "sample_size": 16},
+)
+
+CONFIGS: dict[str, ModelConfig] = {
+    c.name: c for c in (TINY, TINY_LATENT, SD21, SD21_MINI, MICRO, MICRO_LATENT)
+}
 
 
 def get_config(name: str) -> ModelConfig:

@@ -38,7 +38,9 @@ class Flipnet(nn.Module):
 
         self.arch = arch
         self.prior = prior.requires_grad_(False)
-        self.streams = add_boosthub(prior.unet, arch.phi, arch.boosthub_pos, arch.boosthub_window)
+        self.streams = add_boosthub(
+            prior.unet, arch.phi, arch.boosthub_pos, arch.boosthub_window, arch.boosthub_k_from_q
+        )
         lora = LoraConfig(
             r=arch.lora_rank, lora_alpha=arch.lora_alpha, target_modules=LORA_TARGETS, init_lora_weights=True
         )

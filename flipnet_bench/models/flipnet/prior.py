@@ -17,6 +17,8 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.models.flipnet.configs import ModelConfig
 
 WEIGHTS_NAME = "model.safetensors"
+#: Latent priors with a trained autoencoder (``tiny-latent``) keep its frozen weights beside theirs.
+VAE_NAME = "vae.safetensors"
 CONFIG_NAME = "config.json"
 
 
@@ -95,6 +97,10 @@ def save_prior(
         # One metadata key only: safetensors writes metadata in hash-map order, which changes per process, and
         # the file's bytes must not (training outputs are content-hashed).
         save_file(tensors, str(tmp), metadata={"kind": "flipnet-prior"})
+    if prior.vae is not None and prior.config.vae is not None:
+        vae_sd = {k[4:]: v.detach().cpu().contiguous() for k, v in sd.items() if k.startswith("vae.")}
+        with atomic_path(folder / VAE_NAME) as tmp:
+            save_file(vae_sd, str(tmp), metadata={"kind": "flipnet-autoencoder"})
     write_json(folder / CONFIG_NAME, prior.config.to_dict())
 
 
@@ -111,6 +117,10 @@ def load_prior(folder: str | Path, vae: nn.Module | None = None) -> DiffusionPri
             )
     config = ModelConfig.from_dict(json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8")))
     prior = DiffusionPrior(config, vae=vae)
+    if vae is None and config.space == "latent" and config.vae is not None:
+        if not (folder / VAE_NAME).is_file():
+            raise BenchError(f"{folder}: latent prior without its autoencoder ({VAE_NAME} missing)")
+        prior.vae.load_state_dict(load_file(str(folder / VAE_NAME)))
     state = load_file(str(folder / WEIGHTS_NAME))
     missing, unexpected = prior.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith("vae.")]

@@ -1,0 +1,125 @@
+"""The latent miniature: ``train autoencoder``, the latent prior on its latents, BoostHub's K from Q."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.io import write_image
+from flipnet_bench.models.flipnet.boosthub import BoostHubProcessor
+from flipnet_bench.models.flipnet.configs import get_config
+from flipnet_bench.models.flipnet.embedding import FaceEmbedding
+from flipnet_bench.models.flipnet.model import Flipnet, FlipnetArch
+from flipnet_bench.models.flipnet.prior import DiffusionPrior, load_prior
+from flipnet_bench.train.autoencoder import load_autoencoder, train_autoencoder
+from flipnet_bench.train.autoencoder_config import AutoencoderTrainConfig
+from flipnet_bench.train.prior import PriorTrainConfig, train_prior
+
+
+@pytest.fixture(scope="module")
+def faces(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("faces")
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        write_image(folder / f"f{i}.png", rng.integers(0, 256, (20, 20, 3), dtype=np.uint8))
+    return folder
+
+
+AE = AutoencoderTrainConfig(
+    config="micro-latent", steps=4, batch_size=2, warmup=1, lpips_weight=0.0, save_every=2, seed=1
+)
+
+
+def test_tiny_latent_has_attention_at_every_latent_level():
+    cfg = get_config("tiny-latent")
+    assert cfg.resolution == 128 and cfg.space == "latent"
+    assert all(t.startswith("CrossAttn") for t in cfg.unet["down_block_types"] + cfg.unet["up_block_types"])
+    prior = DiffusionPrior(cfg)
+    assert prior.sample_shape == (4, 32, 32)  # 128² → 32² × 4: two downsamples
+
+
+def test_autoencoder_trains_resumes_bit_exactly_and_exports_its_scale(faces: Path, tmp_path: Path):
+    train_autoencoder(faces, tmp_path / "straight", AE)
+    train_autoencoder(faces, tmp_path / "resumed", AutoencoderTrainConfig(**{**AE.__dict__, "steps": 2}))
+    train_autoencoder(faces, tmp_path / "resumed", AE)
+    a = load_file(str(tmp_path / "straight" / "vae.safetensors"))
+    b = load_file(str(tmp_path / "resumed" / "vae.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    vae, info = load_autoencoder(tmp_path / "straight")
+    assert info["config"] == "micro-latent"
+    from flipnet_bench.train.autoencoder import build_vae
+
+    assert not torch.equal(
+        build_vae("micro-latent").state_dict()["encoder.conv_in.weight"], a["encoder.conv_in.weight"]
+    )
+    # the exported scale makes the training latents unit-variance
+    from flipnet_bench.train.common import load_faces
+
+    x = load_faces(faces, 16) * 2 - 1
+    with torch.no_grad():
+        z = vae.encode(x).latent_dist.mean * info["vae_scaling"]
+    assert float(z.std()) == pytest.approx(1.0, rel=1e-4)
+    with pytest.raises(BenchError, match="trainable autoencoder"):
+        train_autoencoder(faces, tmp_path / "px", AutoencoderTrainConfig(config="micro"))
+
+
+def test_latent_prior_trains_on_the_autoencoder_and_reloads_it(faces: Path, tmp_path: Path):
+    train_autoencoder(faces, tmp_path / "ae", AE)
+    cfg = PriorTrainConfig(
+        config="micro-latent", steps=2, batch_size=2, warmup=1, save_every=2, autoencoder=str(tmp_path / "ae")
+    )
+    train_prior(faces, tmp_path / "prior", cfg)
+    prior = load_prior(tmp_path / "prior")
+    vae, info = load_autoencoder(tmp_path / "ae")
+    saved = json.loads((tmp_path / "prior" / "config.json").read_text())
+    assert saved["vae_scaling"] == info["vae_scaling"] != get_config("micro-latent").vae_scaling
+    assert prior.config.vae_scaling == info["vae_scaling"]
+    img = torch.rand(2, 3, 16, 16)
+    with torch.no_grad():
+        want = vae.encode(img * 2 - 1).latent_dist.mean * info["vae_scaling"]
+    assert torch.allclose(prior.encode(img), want)
+    with pytest.raises(BenchError, match="--autoencoder"):
+        train_prior(faces, tmp_path / "p2", PriorTrainConfig(config="micro-latent", steps=1, batch_size=2))
+    (tmp_path / "prior" / "vae.safetensors").unlink()
+    with pytest.raises(BenchError, match="vae.safetensors"):
+        load_prior(tmp_path / "prior")
+
+
+@pytest.mark.parametrize("config", ["micro-latent", "sd21-mini"])
+def test_boosthub_k_from_q_is_off_by_default_and_copies_to_q(config: str):
+    assert FlipnetArch().boosthub_k_from_q is False
+    for on in (False, True):
+        torch.manual_seed(0)
+        prior = DiffusionPrior(get_config(config))
+        model = Flipnet(prior, FaceEmbedding(8, 8, 16), FlipnetArch(lora_rank=2, boosthub_k_from_q=on))
+        procs = {n: p for n, p in prior.unet.attn_processors.items() if isinstance(p, BoostHubProcessor)}
+        assert procs
+        mods = dict(prior.unet.named_modules())
+        for name, proc in procs.items():
+            attn = mods[name.rsplit(".processor", 1)[0]]
+            q, k = (getattr(a, "base_layer", a) for a in (attn.to_q, attn.to_k))
+            src, other = (q, k) if on else (k, q)
+            assert torch.equal(proc.bh_k.weight, src.weight)
+            assert not torch.equal(proc.bh_k.weight, other.weight)
+        assert model.arch.boosthub_k_from_q is on
+
+
+def test_cli_trains_an_autoencoder_then_a_latent_prior_on_it(faces: Path, tmp_path: Path, capsys):
+    from flipnet_bench.cli import main
+
+    ae, prior = tmp_path / "ae", tmp_path / "prior"
+    common = ["--data", str(faces), "--steps", "1", "--batch-size", "2", "--save-every", "1"]
+    assert main(["train", "autoencoder", "--config", "micro-latent", "--out", str(ae), *common,
+                 "--lpips-weight", "0"]) == 0  # fmt: skip
+    assert (ae / "vae.safetensors").is_file() and (ae / "train_log.csv").is_file()
+    assert main(["train", "prior", "--config", "micro-latent", "--out", str(tmp_path / "p0"), *common]) != 0
+    assert "--autoencoder" in capsys.readouterr().err
+    args = ["train", "prior", "--config", "micro-latent", "--autoencoder", str(ae), "--out", str(prior)]
+    assert main([*args, *common]) == 0
+    assert load_prior(prior).config.name == "micro-latent"
