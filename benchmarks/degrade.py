@@ -216,6 +216,7 @@ def write_results(
         "when_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load_before": list(load_before),
         "cpu": str(cpu_info().get("model", "unknown")),
+        "argv": " ".join(["python", "benchmarks/degrade.py", *sys.argv[1:]]),
         "rows": rows,
         "ratios": ratios,
     }

@@ -18,7 +18,7 @@ RESULTS = Path("benchmarks") / "results"
 #: block → (record file, the benchmark's command when the record does not name it).
 RECORDS = {
     "perf-score": ("score_speed.json", "python benchmarks/score_speed.py --pairs 200 --repeats 5"),
-    "perf-degrade": ("degrade_speed.json", "python benchmarks/degrade.py"),
+    "perf-degrade": ("degrade_speed.json", "python benchmarks/degrade.py --images 200 --repeats 5"),
     "perf-flipnet": ("flipnet_speed.json", "python benchmarks/flipnet_speed.py --repeats 5"),
 }
 
