@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from flipnet_bench.degrade.base import Degradation
-from flipnet_bench.degrade.defaults import DEFAULT_FILE_BACKEND
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import read_image, to_tensor, to_uint8
 
@@ -35,13 +34,13 @@ def degraded(
 
 
 def degrade_file(
-    deg: Degradation, path: Path, index: int, seeds: dict[int, int], backend: str = DEFAULT_FILE_BACKEND
+    deg: Degradation, path: Path, index: int, seeds: dict[int, int], opencv: bool = False
 ) -> Result:
     """Decode one HQ file and degrade it under each wanted variant's seed (a whole image on one worker
-    thread): with ``backend`` ``cv2`` through the model's OpenCV chain when it has one (``degrade_pixels``),
-    else through its tensor path."""
+    thread): with ``opencv`` through the model's OpenCV chain (``degrade_pixels``; the runner decides, from
+    the run's ``backend``), else through its tensor path."""
     pixels = read_image(path)
-    if backend == "cv2" and hasattr(deg, "degrade_pixels"):
+    if opencv:
         return pixels, {variant: deg.degrade_pixels(pixels, index, s) for variant, s in seeds.items()}
     planar = planar_tensor(pixels)
     return pixels, {variant: degraded(deg, planar, [index], s)[0] for variant, s in seeds.items()}

@@ -231,10 +231,11 @@ def degrade_folder(
     jobs = plan_jobs(hq_dir, files, variants)
     rank, world, barrier = shard_info()
     per_image = isinstance(deg, SampledDegradation)
-    uses_cv2 = per_image and backend == "cv2" and hasattr(deg, "degrade_pixels")
+    has_backends = per_image and hasattr(deg, "degrade_pixels")  # an OpenCV path beside the tensor one
+    uses_cv2 = has_backends and backend == "cv2"
     if rank == 0:
         options = {"model": model, "preset": preset, "seed": seed, "variants": variants, "pairs": pairs}
-        if per_image and hasattr(deg, "degrade_pixels"):
+        if has_backends:
             options["backend"] = backend
         settings = _settings(deg, hq_dir, files, **options)
         owned = _owned(pairs)
@@ -264,7 +265,7 @@ def degrade_folder(
 
         def start(chunk: list[int]) -> list[Future]:
             if per_image:
-                return [io_pool.submit(degrade_file, deg, files[i], i, seeds[i], backend) for i in chunk]
+                return [io_pool.submit(degrade_file, deg, files[i], i, seeds[i], uses_cv2) for i in chunk]
             return io_pool.read_many([files[i] for i in chunk])
 
         ahead = start(chunks[0]) if chunks else []
@@ -283,7 +284,7 @@ def degrade_folder(
         merge_records(layout.records)
         write_metadata(layout, jobs, hq_dir, model=model, preset=preset, seed=seed)
         record = {**deg.describe(), "seed": seed, "variants": variants}
-        if per_image and hasattr(deg, "degrade_pixels"):
+        if has_backends:
             record["backend"] = backend
         write_json(layout.out / "params.json", record)
     if len(skipped):

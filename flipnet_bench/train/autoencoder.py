@@ -19,7 +19,7 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.io import atomic_path, write_json
 from flipnet_bench.models.flipnet.configs import get_config
 from flipnet_bench.train.autoencoder_config import AutoencoderTrainConfig
-from flipnet_bench.train.common import LoopConfig, load_faces, run_loop, sample_batch
+from flipnet_bench.train.common import LoopConfig, load_training_faces, run_loop, sample_batch
 
 VAE_WEIGHTS = "vae.safetensors"
 VAE_INFO = "autoencoder.json"
@@ -99,9 +99,7 @@ def train_autoencoder(data: str | Path, out: str | Path, cfg: AutoencoderTrainCo
     model_cfg = get_config(cfg.config)
     torch.manual_seed(cfg.seed)
     model = _AE(build_vae(cfg.config))
-    faces = load_faces(data, model_cfg.resolution, desc="HQ faces")
-    if faces.shape[0] < cfg.batch_size:
-        raise BenchError(f"{data}: only {faces.shape[0]} faces, fewer than batch size {cfg.batch_size}")
+    faces = load_training_faces(data, model_cfg.resolution, cfg.batch_size)
     lpips = perceptual_fn("lpips", faces.device) if cfg.lpips_weight > 0 else None
 
     def step_fn(m: _AE, step: int, gen: torch.Generator) -> dict[str, torch.Tensor]:

@@ -62,6 +62,15 @@ def load_faces(folders: str | Path | list[str | Path], size: int, desc: str = "f
     return torch.cat(out).to(training_device())
 
 
+def load_training_faces(folders: str | Path | list[str | Path], size: int, batch_size: int) -> torch.Tensor:
+    """:func:`load_faces` for a training loop: an error names the folder when it holds fewer faces than one
+    batch."""
+    faces = load_faces(folders, size, desc="HQ faces")
+    if faces.shape[0] < batch_size:
+        raise BenchError(f"{folders}: only {faces.shape[0]} faces, fewer than batch size {batch_size}")
+    return faces
+
+
 def training_device() -> torch.device:
     """The device accelerate trains on (CPU here, a GPU where there is one): training data is kept there.
     Randomness is still drawn on the CPU, so a step's random numbers do not depend on the device."""

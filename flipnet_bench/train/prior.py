@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from flipnet_bench.errors import BenchError
 from flipnet_bench.models.flipnet.configs import get_config
 from flipnet_bench.models.flipnet.prior import DiffusionPrior, save_prior
-from flipnet_bench.train.common import LoopConfig, load_faces, run_loop, sample_batch
+from flipnet_bench.train.common import LoopConfig, load_training_faces, run_loop, sample_batch
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,7 @@ def train_prior(data: str | Path, out: str | Path, cfg: PriorTrainConfig) -> Pat
         model_cfg = dataclasses.replace(model_cfg, vae=info["vae"], vae_scaling=float(info["vae_scaling"]))
     torch.manual_seed(cfg.seed)
     prior = DiffusionPrior(model_cfg, vae=vae)
-    faces = load_faces(data, model_cfg.resolution, desc="HQ faces")
-    if faces.shape[0] < cfg.batch_size:
-        raise BenchError(f"{data}: only {faces.shape[0]} faces, fewer than batch size {cfg.batch_size}")
+    faces = load_training_faces(data, model_cfg.resolution, cfg.batch_size)
 
     def step_fn(model: DiffusionPrior, step: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
         x0 = model.encode(sample_batch(faces, cfg.batch_size, gen))

@@ -72,6 +72,23 @@ _SD_SCHEDULE = {
     "clip_sample": False,
 }
 
+
+def _small_vae(channels: list[int], sample_size: int, **extra: Any) -> dict[str, Any]:
+    """AutoencoderKL kwargs of the miniatures: three levels (two downsamples), 4 latent channels."""
+    return {
+        "in_channels": 3,
+        "out_channels": 3,
+        "down_block_types": ["DownEncoderBlock2D"] * 3,
+        "up_block_types": ["UpDecoderBlock2D"] * 3,
+        "block_out_channels": channels,
+        "latent_channels": 4,
+        "layers_per_block": 1,
+        "norm_num_groups": 8,
+        **extra,
+        "sample_size": sample_size,
+    }
+
+
 TINY = ModelConfig(
     name="tiny",
     space="pixel",
@@ -131,17 +148,7 @@ SD21_MINI = ModelConfig(
     },
     context_tokens=4,
     scheduler=_SD_SCHEDULE,
-    vae={
-        "in_channels": 3,
-        "out_channels": 3,
-        "down_block_types": ["DownEncoderBlock2D"] * 3,
-        "up_block_types": ["UpDecoderBlock2D"] * 3,
-        "block_out_channels": [8, 16, 16],
-        "latent_channels": 4,
-        "layers_per_block": 1,
-        "norm_num_groups": 8,
-        "sample_size": 32,
-    },
+    vae=_small_vae([8, 16, 16], 32),
 )
 
 #: The bundled-scale latent miniature: the data's 128² faces through a small KL autoencoder trained on them
@@ -167,18 +174,7 @@ TINY_LATENT = ModelConfig(
         "use_linear_projection": True,
     },
     scheduler=_SD_SCHEDULE,
-    vae={
-        "in_channels": 3,
-        "out_channels": 3,
-        "down_block_types": ["DownEncoderBlock2D"] * 3,
-        "up_block_types": ["UpDecoderBlock2D"] * 3,
-        "block_out_channels": [16, 32, 32],
-        "latent_channels": 4,
-        "layers_per_block": 1,
-        "norm_num_groups": 8,
-        "mid_block_add_attention": False,
-        "sample_size": 128,
-    },
+    vae=_small_vae([16, 32, 32], 128, mid_block_add_attention=False),
 )
 
 #: A pixel-space model of a few thousand parameters at 16²: for tests and smoke runs of the commands only.
