@@ -16,7 +16,7 @@ import io
 import sys
 from collections.abc import Callable, Sequence
 
-from flipnet_bench import __version__
+from flipnet_bench import __version__, heap
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io.hints import LENIENT_FLAG
 from flipnet_bench.io.names import ERRORS as NAME_ERRORS
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    heap.configure()  # before the command's first tensor (flipnet_bench/heap.py)
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 file name is printed as \xNN, never a crash
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors=NAME_ERRORS)

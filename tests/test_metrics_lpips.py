@@ -101,3 +101,14 @@ def test_lpips_contract(weights: dict[str, Path]) -> None:
     assert definition["backbone"] == "VGG16" and len(definition["weights_sha256"]["lin"]) == 64
     with pytest.raises(Exception, match=r"expects images in \[0, 1\]"):
         metric.update(Batch(["c"], image[:1] * 255, image[:1]))
+
+
+@pytest.mark.parametrize("net", ["alex", "vgg"])
+def test_backbone_is_torchvisions_layer_by_layer(net: str) -> None:
+    """The written-out backbone (no torchvision import at run time) is torchvision's ``features``: the same
+    modules with the same settings at the same indices, so the pinned weights' keys load unchanged."""
+    from flipnet_bench.metrics.lpips import _backbone
+
+    reference = (models.alexnet if net == "alex" else models.vgg16)(weights=None).features
+    assert [repr(m) for m in _backbone(net)] == [repr(m) for m in reference]
+    assert all(float(p.detach().abs().sum()) == 0 for p in _backbone(net).parameters())

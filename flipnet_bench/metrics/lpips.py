@@ -14,7 +14,6 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
-from torchvision import models
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.metrics.base import Batch, PerImageMetric, check_range
@@ -28,6 +27,39 @@ _SHIFT = (-0.030, -0.088, -0.188)
 _SCALE = (0.458, 0.448, 0.450)
 
 
+#: torchvision's ``alexnet().features`` and ``vgg16().features`` layer by layer (so the weights' keys, the
+#: Sequential indices, are the same): conv (out channels, kernel, stride, padding), "M" a 3×3 (AlexNet) or
+#: 2×2 (VGG) max pool. Written out rather than imported: importing torchvision costs 1.8 s of start-up.
+_LAYERS: dict[str, list[tuple[int, int, int, int] | str]] = {
+    "alex": [(64, 11, 4, 2), "M", (192, 5, 1, 2), "M", (384, 3, 1, 1), (256, 3, 1, 1), (256, 3, 1, 1), "M"],
+    "vgg": [(64, 3, 1, 1), (64, 3, 1, 1), "M", (128, 3, 1, 1), (128, 3, 1, 1), "M"]
+    + [(256, 3, 1, 1)] * 3
+    + ["M"]
+    + [(512, 3, 1, 1)] * 3
+    + ["M"]
+    + [(512, 3, 1, 1)] * 3
+    + ["M"],
+}
+
+
+def _backbone(net: Net) -> nn.Sequential:
+    """The backbone's feature layers with zeroed weights (``LPIPSNet.load_weights`` fills them)."""
+    layers: list[nn.Module] = []
+    cin = 3
+    for spec in _LAYERS[net]:
+        if spec == "M":
+            layers.append(nn.MaxPool2d(3, 2) if net == "alex" else nn.MaxPool2d(2, 2))
+            continue
+        cout, kernel, stride, padding = spec
+        conv = nn.Conv2d(cin, cout, kernel, stride, padding, device="meta")
+        layers += [conv.to_empty(device="cpu"), nn.ReLU(inplace=True)]
+        cin = cout
+    features = nn.Sequential(*layers)
+    for param in features.parameters():
+        param.detach().zero_()
+    return features
+
+
 class LPIPSNet(nn.Module):
     """The LPIPS network: backbone slices plus per-layer 1×1 linear weights (no bias)."""
 
@@ -36,14 +68,8 @@ class LPIPSNet(nn.Module):
         if net not in _SLICES:
             raise BenchError(f"LPIPS net {net!r} unknown; choose 'alex' or 'vgg'")
         self.net = net
-        # Built on the meta device (torchvision's random init of the unused classifier, 100 M+ weights for
-        # VGG16, is skipped), then given zeroed storage; load_weights fills it.
-        with torch.device("meta"):
-            features = (models.alexnet if net == "alex" else models.vgg16)(weights=None).features
         bounds = _SLICES[net]
-        self.features = features[: bounds[-1]].to_empty(device="cpu").requires_grad_(False)
-        for param in self.features.parameters():
-            param.zero_()
+        self.features = _backbone(net)[: bounds[-1]].requires_grad_(False)
         self.bounds = bounds
         taps = [
             [m for m in self.features[start:end] if isinstance(m, nn.Conv2d)][-1].out_channels

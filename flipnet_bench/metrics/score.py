@@ -7,7 +7,6 @@ once. Outputs are written atomically after everything is computed: no partial JS
 
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 from collections.abc import Iterator, Sequence
@@ -20,7 +19,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from flipnet_bench import __version__
+from flipnet_bench import __version__, heap
 from flipnet_bench.errors import BenchError
 from flipnet_bench.io import (
     ImageReadError,
@@ -73,24 +72,6 @@ def plan_items(
     if not items:
         raise BenchError(f"nothing to score in {pred}: every prediction was skipped")
     return items
-
-
-@functools.lru_cache(maxsize=1)
-def fix_mmap_threshold() -> bool:
-    """Serve every allocation of 1 MiB or more by mmap, returned to the OS when freed (glibc only).
-
-    Why: glibc raises its mmap threshold (up to 32 MB) each time a large block is freed; the per-batch
-    tensors and KID's 8 MB kernel matrices are then carved from the heap, whose freed holes it keeps, and
-    peak RSS grew with the number of images scored (+146 % from 100 to 1000 images; benchmarks/
-    score_memory.py, docs/metrics.md "Memory"). Setting the threshold once turns that adaptation off.
-    """
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc: nothing to fix
-        return False
-    return bool(mallopt(-3, 1 << 20))  # -3: M_MMAP_THRESHOLD (malloc.h); 1 MiB
 
 
 def _no_collate(item: Any) -> Any:
@@ -218,7 +199,7 @@ def score_folders(
     its error recorded there (metric → message) instead of failing the run (``score --protocol``).
     """
     params = params or ScoreParams()
-    fix_mmap_threshold()
+    heap.configure()  # fixed allocator thresholds: flat peak RSS, no per-batch page faults
     names = list(metrics or params.metrics)
     if len(set(names)) != len(names):
         raise BenchError(f"metric names repeat in {names}")
