@@ -19,7 +19,6 @@ A user's own ``MALLOC_*_`` or ``THP_MEM_ALLOC_ENABLE`` environment variables tak
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 import sys
@@ -56,7 +55,7 @@ def _glibc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL("libc.so.6")  # glibc's soname; find_library would spawn ldconfig (21 ms)
         libc.gnu_get_libc_version  # noqa: B018 - only glibc has it (musl has mallopt as a no-op)
     except (OSError, AttributeError):
         return None
