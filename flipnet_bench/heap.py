@@ -1,4 +1,4 @@
-"""Heap settings for the command line's tensor-heavy work (docs/performance.md, "Memory allocation").
+"""Heap settings for scoring and degradation (docs/performance.md, "Memory allocation").
 
 Scoring keeps RSS flat in the number of images by fixing glibc's mmap threshold at 1 MiB (docs/metrics.md,
 "Memory"): every block of 1 MiB or more gets a mapping of its own, unmapped on ``free``, and fixing the
@@ -11,6 +11,9 @@ huge pages on its large CPU tensors (``THP_MEM_ALLOC_ENABLE``: one fault per 2 M
 Measured on 50 of those pairs with nothing else running: 0.30 M faults against 8.5 M, 23.6 s against
 28.8-29.6 s wall, peak RSS 1.51 against 1.33 GB; scoring 100 and 1000 images peaks at 927 and 936 MiB
 (``benchmarks/score_memory.json``). Values are unchanged: only where memory comes from differs.
+
+Training is left with glibc's defaults (``cli.HEAP_COMMANDS``): their adaptive mmap threshold reuses its large
+buffers from the heap, and with these settings a training step took 1.4-1.6x as long.
 
 A user's own ``MALLOC_*_`` or ``THP_MEM_ALLOC_ENABLE`` environment variables take precedence, and
 ``FLIPNET_BENCH_HEAP=default`` leaves the allocator as it is. Only glibc is tuned; elsewhere nothing changes.

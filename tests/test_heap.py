@@ -53,3 +53,31 @@ def test_freed_blocks_stay_in_the_process() -> None:
 def test_a_users_own_setting_wins() -> None:
     result = _probe(MALLOC_TOP_PAD_="0", THP_MEM_ALLOC_ENABLE="0")
     assert result["applied"] == ["MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"]
+
+
+#: Run one command line in a fresh process (it fails on a missing input after the heap decision) and report
+#: whether the heap settings were applied.
+COMMAND = """
+import contextlib, io, json, sys
+from flipnet_bench import cli, heap
+with contextlib.redirect_stderr(io.StringIO()):
+    status = cli.main(sys.argv[1:])
+print(json.dumps({"status": status, "configured": heap.configure.cache_info().currsize == 1}))
+"""
+
+
+def _command(*argv: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "THP_", "FLIPNET_BENCH_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND, *argv], env=clean, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_only_scoring_and_degradation_get_the_settings(tmp_path) -> None:
+    """Training keeps glibc's defaults (a training step took 1.4-1.6x as long with the settings)."""
+    missing = str(tmp_path / "missing")
+    score = _command("score", "--pred", missing, "--gt", missing, "--out", str(tmp_path / "s.json"))
+    train = _command("train", "restoration", "--hq", missing, "--out", str(tmp_path / "t"))
+    assert score == {"status": 2, "configured": True}
+    assert train == {"status": 2, "configured": False}
