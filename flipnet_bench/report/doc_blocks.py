@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flipnet_bench.errors import BenchError
-from flipnet_bench.report import perf_blocks, repro_time
+from flipnet_bench.report import curve_block, perf_blocks, repro_time
 
 SYNTHETIC = "synthetic-hq-test"
 DOCS = ("README.md", "docs/*.md")
@@ -203,6 +203,9 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "realism-flipnet-verdict": realism_flipnet_verdict,
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
+    "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl
+    "flipnet-curve-last": lambda out: curve_block.curve_sentence(out.root),
+    "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),
     **perf_blocks.renderers(),  # perf-score, perf-degrade, perf-flipnet: benchmarks/results/*_speed.json
 }
 

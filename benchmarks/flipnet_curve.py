@@ -1,0 +1,147 @@
+"""FLIPNET restoration mode over training steps, on held-out faces (docs/flipnet.md, "Held-out curve").
+
+    python benchmarks/flipnet_curve.py --out out/flipnet-curve --steps 500 1000 2000 4000
+
+Continues the joint model ``flipnet.base`` in restoration mode on "+O" pairs (classic pairs made online from
+``data.hq_train``) with ``train_restoration_folder``, the function behind `flipnet-bench train restoration`
+and the pipeline's train-flipnet-o stage, and params.yaml's ``flipnet:`` settings with only
+``restoration.steps`` set per row. Each ``--steps`` value trains the same run further (``OUT/model``
+resumes; a step's randomness depends only on (seed, step), so stopping at 500 and resuming to 1000 gives the
+1000-step weights). At every value the checkpoint restores the fixed synthetic test set
+(``data.synthetic_test``: 64 held-out faces, LQ bytes shipped) with the default sampler (from pure noise,
+one sample, the flipnet: sampling keys) through ``restore_folder``, and is scored at ``evaluate.eval_size``
+by ``score_restored``, beside the LQ input itself. Rows append to ``OUT/curve.jsonl``; the checkpoint of
+each row is kept as ``OUT/ckpt-<steps>/`` and a grid LQ | FLIPNET | HQ of the first faces as
+``OUT/grid-<steps>.png``.
+
+``--figure PNG --columns DIR ...`` draws LQ | each restored folder | HQ for the first ``--grid`` faces and
+exits (docs/flipnet_heldout.png).
+
+``--arch key=value`` (an ablation): start from a copy of the base whose architecture has these options set
+(``OUT/base``: the same weights, so only options without new parameters, such as ``boosthub_window``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from flipnet_bench import heap
+from flipnet_bench.config import load_section
+from flipnet_bench.io import list_images, read_image, to_tensor, write_image, write_json
+from flipnet_bench.methods.flipnet import FlipnetRestorer
+from flipnet_bench.methods.run import restore_folder
+from flipnet_bench.models.flipnet.arch import FlipnetArch
+from flipnet_bench.models.flipnet.checkpoint import FLIPNET_CONFIG, FLIPNET_WEIGHTS
+from flipnet_bench.report.evaluate import score_restored
+
+METRICS = ["lpips", "psnr", "ssim", "ids_dlib"]
+
+
+def score(pred: Path, lq: Path, gt: Path, eval_size: int) -> dict[str, float]:
+    rep = score_restored(pred, lq, gt, METRICS, eval_size)
+    return {m: rep["metrics"][m]["value"] for m in METRICS}
+
+
+def grid(folders: list[Path], stems: list[str], path: Path) -> None:
+    rows = []
+    for stem in stems:
+        row = [to_tensor([read_image(next(f.glob(f"{stem}.*")))])[0] for f in folders]
+        size = row[-1].shape[-1]
+        row = [torch.nn.functional.interpolate(x[None], size=(size, size), mode="bicubic")[0] for x in row]
+        rows.append(torch.cat(row, -1))
+    img = torch.cat(rows, -2).clamp(0, 1)
+    write_image(path, (img.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy())
+
+
+def ablation_base(base: Path, out: Path, options: list[str]) -> Path:
+    """``base`` itself, or (with ``options``) a copy of it in ``out`` with those architecture options set."""
+    if not options:
+        return base
+    info = json.loads((base / FLIPNET_CONFIG).read_text(encoding="utf-8"))
+    arch = FlipnetArch.from_dict(info["arch"]).to_dict()
+    for item in options:
+        key, _, value = item.partition("=")
+        if key not in arch:
+            raise SystemExit(f"--arch {item}: unknown option (known: {sorted(arch)})")
+        kind = type(arch[key])
+        arch[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(base / FLIPNET_WEIGHTS, out / FLIPNET_WEIGHTS)
+    write_json(out / FLIPNET_CONFIG, {**info, "arch": FlipnetArch(**arch).to_dict()})
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--steps", type=int, nargs="+", help="restoration steps, ascending")
+    ap.add_argument("--figure", type=Path, help="draw LQ | --columns | HQ here instead of training")
+    ap.add_argument("--columns", type=Path, nargs="*", default=[], help="restored folders for --figure")
+    ap.add_argument("--grid", type=int, default=6, help="faces in each grid")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--arch", nargs="*", default=[], help="architecture options, e.g. boosthub_window=2")
+    args = ap.parse_args()
+    # Training follows scoring in this process: keep glibc's defaults, under which training runs faster
+    # (flipnet_bench/heap.py); scoring's heap settings only change its speed and memory, not its values.
+    os.environ.setdefault(heap.OPT_OUT, "default")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from flipnet_bench.train.flipnet import train_restoration_folder
+
+    params, data, ev = load_section("flipnet"), load_section("data"), load_section("evaluate")
+    test = Path(data.synthetic_test)
+    lq_dir, gt_dir = test / "lq", Path(data.hq_test)
+    stems = [p.stem for p in list_images(lq_dir)][: args.grid]
+    if args.figure:
+        grid([lq_dir, *args.columns, gt_dir], stems, args.figure)
+        return
+    if args.out is None or not args.steps:
+        ap.error("--out and --steps are needed to train")
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = args.out / "curve.jsonl"
+    if not results.is_file():
+        row = {"steps": 0, "method": "lq input", **score(lq_dir, lq_dir, gt_dir, ev.eval_size)}
+        with results.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+    model_dir = args.out / "model"
+    base = ablation_base(Path(params.base), args.out / "base", args.arch)
+    for steps in args.steps:
+        p = dataclasses.replace(params, restoration=dataclasses.replace(params.restoration, steps=steps))
+        t0 = time.time()
+        train_restoration_folder(base, Path(data.hq_train), model_dir, p)
+        train_s = time.time() - t0
+        ckpt = args.out / f"ckpt-{steps}"
+        if not ckpt.is_dir():
+            shutil.copytree(model_dir, ckpt, ignore=shutil.ignore_patterns("state*"))
+        pred = args.out / f"restored-{steps}"
+        method = FlipnetRestorer(checkpoint=str(ckpt), params=p)
+        t0 = time.time()
+        restore_folder(method, lq_dir, pred, seed=0, overwrite=True, progress=False)
+        restore_s = time.time() - t0
+        row = {
+            "steps": steps,
+            "method": "flipnet restoration mode",
+            "arch": args.arch,
+            **score(pred, lq_dir, gt_dir, ev.eval_size),
+            "train_s": round(train_s, 1),
+            "restore_s_per_image": round(restore_s / len(list_images(lq_dir)), 3),
+            "threads": torch.get_num_threads(),
+            "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        }
+        with results.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        grid([lq_dir, pred, gt_dir], stems, args.out / f"grid-{steps}.png")
+        print(json.dumps(row), flush=True)
+    write_json(args.out / "settings.json", {"flipnet": dataclasses.asdict(params), "arch": args.arch})
+
+
+if __name__ == "__main__":
+    main()

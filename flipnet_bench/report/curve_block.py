@@ -1,0 +1,119 @@
+"""docs/flipnet.md's held-out curve, rendered from ``benchmarks/results/flipnet_curve.jsonl``.
+
+The record is what ``benchmarks/flipnet_curve.py`` appends: one row for the LQ input (``steps`` 0), then one
+per restoration-training length of FLIPNET's restoration mode, each scored on the same held-out faces; a row
+of an ablation names its architecture options (``arch``), the published design's rows name none. The table
+marks the three restoration targets against the LQ input's own values: LPIPS below it, PSNR within 3 dB of
+it, ids_dlib within 0.03 of it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flipnet_bench.errors import BenchError
+
+RECORD = Path("benchmarks") / "results" / "flipnet_curve.jsonl"
+#: How far below the input's PSNR and ids_dlib a restoration may stay and still meet the target.
+PSNR_MARGIN_DB = 3.0
+IDS_MARGIN = 0.03
+KEYS = ("steps", "lpips", "psnr", "ssim", "ids_dlib")
+PUBLISHED = "as published"
+
+
+def design(row: dict[str, Any]) -> str:
+    return " ".join(row.get("arch") or []) or PUBLISHED
+
+
+def load_curve(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the LQ input's row, the model rows by steps); a missing file or key is an error naming the file."""
+    path = root / RECORD
+    try:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for row in rows:
+            for key in KEYS:
+                float(row[key])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BenchError(f"{path}: not a curve record of benchmarks/flipnet_curve.py ({exc!r})") from exc
+    inputs = [r for r in rows if r["steps"] == 0]
+    if len(inputs) != 1:
+        raise BenchError(f"{path}: needs exactly one LQ-input row (steps 0), found {len(inputs)}")
+    model = sorted(
+        (r for r in rows if r["steps"] > 0), key=lambda r: (design(r) != PUBLISHED, design(r), r["steps"])
+    )
+    return inputs[0], model
+
+
+def targets_met(row: dict[str, Any], lq: dict[str, Any]) -> dict[str, bool]:
+    """The three restoration targets, each against the LQ input's value on the same faces."""
+    return {
+        "lpips": row["lpips"] < lq["lpips"],
+        "psnr": row["psnr"] >= lq["psnr"] - PSNR_MARGIN_DB,
+        "ids_dlib": row["ids_dlib"] >= lq["ids_dlib"] - IDS_MARGIN,
+    }
+
+
+def curve_table(root: Path) -> str:
+    lq, rows = load_curve(root)
+    head = (
+        "\n| design | restoration steps | PSNR ↑ | SSIM ↑ | LPIPS ↓ | ids_dlib ↑ | targets met |\n"
+        "|---|---|---|---|---|---|---|\n"
+        f"| LQ input (reference) | – | {lq['psnr']:.2f} | {lq['ssim']:.4f} | {lq['lpips']:.4f} | "
+        f"{lq['ids_dlib']:.4f} | target: LPIPS < {lq['lpips']:.4f}, "
+        f"PSNR ≥ {lq['psnr'] - PSNR_MARGIN_DB:.2f}, ids_dlib ≥ {lq['ids_dlib'] - IDS_MARGIN:.4f} |\n"
+    )
+    lines = []
+    for row in rows:
+        met = targets_met(row, lq)
+        names = [k for k in ("lpips", "psnr", "ids_dlib") if met[k]]
+        which = f" ({', '.join(names)})" if names else ""
+        lines.append(
+            f"| {design(row)} | {row['steps']:,} | {row['psnr']:.2f} | {row['ssim']:.4f} | "
+            f"{row['lpips']:.4f} | {row['ids_dlib']:.4f} | {len(names)} of 3{which} |"
+        )
+    return head + "\n".join(lines) + "\n"
+
+
+def curve_sentence(root: Path) -> str:
+    """The README's one line: the published design's longest-trained row against the input, and the targets
+    it meets."""
+    lq, rows = load_curve(root)
+    rows = [r for r in rows if design(r) == PUBLISHED]
+    if not rows:
+        raise BenchError(f"{root / RECORD}: no rows of the published design yet")
+    last, first = rows[-1], rows[0]
+    met = [k for k, ok in targets_met(last, lq).items() if ok]
+    return (
+        f"after {last['steps']:,} restoration steps PSNR {last['psnr']:.2f}, LPIPS {last['lpips']:.3f}, "
+        f"ids_dlib {last['ids_dlib']:.3f} (at {first['steps']:,} steps {first['psnr']:.2f} / "
+        f"{first['lpips']:.3f} / {first['ids_dlib']:.3f}; the input {lq['psnr']:.2f} / {lq['lpips']:.3f} / "
+        f"{lq['ids_dlib']:.3f}): {len(met)} of the 3 targets met"
+    )
+
+
+X0_RECORD = Path("benchmarks") / "results" / "flipnet_curve_x0.jsonl"
+
+
+def x0_table(root: Path) -> str:
+    """x̂0 fidelity of the curve's checkpoints on held-out faces (``scripts/flipnet_diagnose.py locality
+    --x0`` rows, each with its ``steps``): PSNR with the right condition, with another face's, and the gap."""
+    path = root / X0_RECORD
+    try:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        cells = []
+        for row in sorted(rows, key=lambda r: (design(r) != PUBLISHED, design(r), int(r["steps"]))):
+            x0 = {t: (float(v["right"]), float(v["swapped"])) for t, v in row["x0_psnr"].items()}
+            gaps = " | ".join(
+                f"{x0[t][0]:.2f} / {x0[t][1]:.2f} ({x0[t][0] - x0[t][1]:+.2f})" for t in ("800", "500")
+            )
+            cells.append(f"| {design(row)} | {int(row['steps']):,} | {gaps} |")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BenchError(f"{path}: not x̂0 rows of scripts/flipnet_diagnose.py with steps ({exc!r})") from exc
+    head = (
+        "\n| design | restoration steps | t = 800: right / swapped (gap), dB "
+        "| t = 500: right / swapped (gap), dB |\n"
+        "|---|---|---|---|\n"
+    )
+    return head + "\n".join(cells) + "\n"

@@ -1,0 +1,78 @@
+"""The held-out curve table of docs/flipnet.md: targets judged against the LQ input's own values, and a bad
+record is an error naming its file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.report import curve_block
+
+LQ = {"steps": 0, "lpips": 0.37, "psnr": 26.7, "ssim": 0.85, "ids_dlib": 0.959}
+
+
+def _write(root: Path, rows: list[dict]) -> None:
+    path = root / curve_block.RECORD
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_targets_are_judged_against_the_input() -> None:
+    met = curve_block.targets_met({"lpips": 0.36, "psnr": 23.7, "ids_dlib": 0.929}, LQ)
+    assert met == {"lpips": True, "psnr": True, "ids_dlib": True}
+    met = curve_block.targets_met({"lpips": 0.37, "psnr": 23.69, "ids_dlib": 0.928}, LQ)
+    assert met == {"lpips": False, "psnr": False, "ids_dlib": False}
+
+
+def test_table_rows_follow_steps_and_count_targets(tmp_path: Path) -> None:
+    late = {"steps": 2000, "lpips": 0.30, "psnr": 24.0, "ssim": 0.8, "ids_dlib": 0.90}
+    early = {"steps": 500, "lpips": 0.60, "psnr": 12.0, "ssim": 0.5, "ids_dlib": 0.86}
+    _write(tmp_path, [LQ, late, early])
+    table = curve_block.curve_table(tmp_path)
+    assert table.index("| 500 |") < table.index("| 2,000 |")
+    assert "| as published | 500 | 12.00 | 0.5000 | 0.6000 | 0.8600 | 0 of 3 |" in table
+    assert "| as published | 2,000 | 24.00 | 0.8000 | 0.3000 | 0.9000 | 2 of 3 (lpips, psnr) |" in table
+
+
+def test_ablation_rows_follow_the_published_ones(tmp_path: Path) -> None:
+    window = {"steps": 250, "lpips": 0.5, "psnr": 13.0, "ssim": 0.6, "ids_dlib": 0.87, "arch": ["w=2"]}
+    published = {"steps": 500, "lpips": 0.60, "psnr": 12.0, "ssim": 0.5, "ids_dlib": 0.86, "arch": []}
+    _write(tmp_path, [LQ, window, published])
+    table = curve_block.curve_table(tmp_path)
+    assert table.index("| as published | 500 |") < table.index("| w=2 | 250 |")
+    assert curve_block.curve_sentence(tmp_path).startswith("after 500 restoration steps")
+
+
+def test_a_bad_record_names_its_file(tmp_path: Path) -> None:
+    _write(tmp_path, [{"steps": 500, "lpips": 0.6}])
+    with pytest.raises(BenchError, match="flipnet_curve.jsonl"):
+        curve_block.curve_table(tmp_path)
+    (tmp_path / curve_block.RECORD).write_text(json.dumps({**LQ, "steps": 5}) + "\n", encoding="utf-8")
+    with pytest.raises(BenchError, match="one LQ-input row"):
+        curve_block.curve_table(tmp_path)
+
+
+def test_sentence_reports_the_longest_run(tmp_path: Path) -> None:
+    late = {"steps": 2000, "lpips": 0.30, "psnr": 24.0, "ssim": 0.8, "ids_dlib": 0.90}
+    early = {"steps": 500, "lpips": 0.60, "psnr": 12.0, "ssim": 0.5, "ids_dlib": 0.86}
+    _write(tmp_path, [LQ, late, early])
+    text = curve_block.curve_sentence(tmp_path)
+    assert text.startswith("after 2,000 restoration steps PSNR 24.00, LPIPS 0.300, ids_dlib 0.900")
+    assert "at 500 steps 12.00 / 0.600 / 0.860" in text and text.endswith("2 of the 3 targets met")
+
+
+def test_x0_table_gives_the_gap_per_design_and_step(tmp_path: Path) -> None:
+    x0 = {"800": {"right": 21.5, "swapped": 21.2}, "500": {"right": 26.1, "swapped": 26.0}}
+    rows = [{"steps": 500, "arch": ["w=2"], "x0_psnr": x0}, {"steps": 1000, "arch": [], "x0_psnr": x0}]
+    path = tmp_path / curve_block.X0_RECORD
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    table = curve_block.x0_table(tmp_path)
+    assert "| as published | 1,000 | 21.50 / 21.20 (+0.30) | 26.10 / 26.00 (+0.10) |" in table
+    assert table.index("as published") < table.index("| w=2 | 500 |")
+    path.write_text(json.dumps({"steps": 5}) + "\n", encoding="utf-8")
+    with pytest.raises(BenchError, match="flipnet_curve_x0.jsonl"):
+        curve_block.x0_table(tmp_path)
