@@ -118,3 +118,24 @@ def test_sd21_miniature_trains_and_samples():
     assert lora_b and any(p.abs().sum() > 0 for p in lora_b)  # the step moved LoRA off zero
     out = flip_sample(model.eval(), lq, DEGRADE, [item_generator(0, i) for i in range(2)], "ddim", 1)
     assert out.shape == lq.shape and torch.isfinite(out).all()
+
+
+def test_cli_continues_a_prior_run_with_a_larger_steps_only(faces: Path, tmp_path: Path, capsys):
+    """`train prior` on its own --out: a larger --steps continues the run to the bytes of a straight run; a
+    smaller --steps, or any other changed setting, is refused and deletes nothing."""
+    from flipnet_bench.cli import main
+
+    def run(out: Path, steps: int, *extra: str) -> int:
+        args = ["train", "prior", "--config", "micro", "--data", str(faces), "--out", str(out)]
+        return main([*args, "--steps", str(steps), "--batch-size", "2", "--save-every", "1", *extra])
+
+    assert run(tmp_path / "straight", 3) == 0
+    assert run(tmp_path / "grown", 2) == 0
+    assert run(tmp_path / "grown", 3) == 0
+    weights = [(tmp_path / d / "model.safetensors").read_bytes() for d in ("straight", "grown")]
+    assert weights[0] == weights[1]
+    assert run(tmp_path / "grown", 2) != 0
+    assert "steps: recorded 3, now 2" in capsys.readouterr().err
+    assert run(tmp_path / "grown", 4, "--lr", "1e-3") != 0
+    assert "lr" in capsys.readouterr().err
+    assert (tmp_path / "grown" / "model.safetensors").read_bytes() == weights[0]

@@ -24,12 +24,40 @@ OWNED = {
 }
 
 
+#: Trainers whose learning rate does not depend on the run's length (a linear warm-up, then constant;
+#: ``run_loop``) and whose step ``s`` draws only from (seed, s): their first N steps are the same whatever
+#: ``--steps`` says, so a larger ``--steps`` on the same ``--out`` continues the run instead of refusing it.
+EXTENDABLE = frozenset({"prior", "autoencoder"})
+
+
+def _extend(out: Path, command: str, settings: dict[str, Any]) -> None:
+    """Record a longer ``steps`` in ``out``'s marker when it is the only difference from the recorded run
+    (a shorter one is left to the ordinary rule, which refuses it)."""
+    from flipnet_bench.io.atomic import write_json
+    from flipnet_bench.io.lock import lock_output
+    from flipnet_bench.io.outputs import MARKER, _normalised, read_record
+
+    if not (out / MARKER).is_file():
+        return
+    lock_output(out, command)  # re-entrant: claim_output takes the same lock next
+    record = read_record(out)
+    new = _normalised(settings)
+    old = dict(record["settings"])
+    if record.get("command") != command or {**old, "steps": new.get("steps")} != new:
+        return
+    if isinstance(old.get("steps"), int) and old["steps"] < new["steps"]:
+        write_json(out / MARKER, {**record, "settings": new})
+
+
 def _claim(args: argparse.Namespace, what: str, settings: Any, sources: list[Path]) -> None:
     """The output-folder rule of every command (flipnet_bench/io/outputs.py): a foreign or differently-made
-    ``--out`` is refused unless ``--overwrite``; the same settings resume."""
+    ``--out`` is refused unless ``--overwrite``; the same settings resume, and so does a larger ``--steps``
+    of an :data:`EXTENDABLE` trainer."""
     from flipnet_bench.config import to_dict
     from flipnet_bench.io.outputs import claim_output
 
+    if what in EXTENDABLE and not args.overwrite:
+        _extend(Path(args.out), f"train {what}", to_dict(settings))
     claim_output(args.out, f"train {what}", to_dict(settings), owned=OWNED[what], sources=sources,
                  overwrite=args.overwrite)  # fmt: skip
 
