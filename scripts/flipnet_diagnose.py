@@ -366,6 +366,17 @@ def table(args) -> None:
             )
 
 
+def record(args) -> None:
+    """Append an overfit run's evaluations, each with ``run`` = ``--label`` and its run settings, to ``--to``
+    (what flipnet_bench/report/overfit_block.py renders)."""
+    run = Path(args.run)
+    settings = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    keep = {k: settings[k] for k in ("init", "prior", "checkpoint", "lr", "n", "arch")}
+    with open(args.to, "a", encoding="utf-8") as handle:
+        for line in (run / "results.jsonl").open(encoding="utf-8"):
+            handle.write(json.dumps({"run": args.label, **json.loads(line), "settings": keep}) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -408,8 +419,13 @@ def main() -> None:
     ta = sub.add_parser("table", help="markdown tables of overfit runs and locality records")
     ta.add_argument("--runs", nargs="*", default=[])
     ta.add_argument("--locality", nargs="*", default=[])
+    rec = sub.add_parser("record", help="append an overfit run's evaluations to a record, with a label")
+    rec.add_argument("--run", required=True, help="an overfit run's --out")
+    rec.add_argument("--label", required=True)
+    rec.add_argument("--to", required=True, help="e.g. benchmarks/results/flipnet_overfit.jsonl")
     args = ap.parse_args()
-    {"overfit": overfit, "locality": locality, "autoencoder": autoencoder, "table": table}[args.cmd](args)
+    commands = {"overfit": overfit, "locality": locality, "autoencoder": autoencoder, "table": table}
+    {**commands, "record": record}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flipnet_bench.errors import BenchError
-from flipnet_bench.report import curve_block, perf_blocks, repro_time
+from flipnet_bench.report import curve_block, overfit_block, perf_blocks, prior_block, repro_time
 
 SYNTHETIC = "synthetic-hq-test"
 DOCS = ("README.md", "docs/*.md")
@@ -206,6 +206,8 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl
     "flipnet-curve-last": lambda out: curve_block.curve_sentence(out.root),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),
+    "prior-curve": lambda out: prior_block.prior_table(out.root),  # benchmarks/results/prior_curve.jsonl
+    "flipnet-overfit": lambda out: overfit_block.overfit_table(out.root),  # results/flipnet_overfit.jsonl
     **perf_blocks.renderers(),  # perf-score, perf-degrade, perf-flipnet: benchmarks/results/*_speed.json
 }
 
