@@ -2,7 +2,8 @@
 
 A folder the tool creates gets a marker file holding the settings record of the command that made it. Then:
 
-* a re-run with the same settings resumes (leftover temp files of a killed run are removed first);
+* a re-run with the same settings resumes (leftover temp files of a killed run are removed first), and so
+  does one whose only change is a larger value of the command's ``grows`` setting (a training length);
 * a re-run with other settings refuses, naming both, unless ``overwrite``: then only the files of the kinds
   the command writes (its ``owned`` patterns) are deleted before it starts clean;
 * a non-empty folder without the marker is never touched, unless ``overwrite`` (again: only owned patterns);
@@ -39,6 +40,13 @@ def _normalised(settings: Mapping[str, Any]) -> dict[str, Any]:
 def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     return "; ".join(f"{k}: recorded {json.dumps(old.get(k))}, now {json.dumps(new.get(k))}" for k in keys)
+
+
+def _grown(old: Mapping[str, Any], new: Mapping[str, Any], key: str | None) -> bool:
+    """``new`` equals ``old`` except for a larger number under ``key``."""
+    if key is None or not isinstance(old.get(key), int) or not isinstance(new.get(key), int):
+        return False
+    return new[key] > old[key] and {**old, key: new[key]} == new
 
 
 def _is_within(path: Path, folder: Path) -> bool:
@@ -105,11 +113,14 @@ def claim_output(
     owned: Iterable[str],
     sources: Iterable[str | os.PathLike[str]] = (),
     overwrite: bool = False,
+    grows: str | None = None,
 ) -> bool:
     """Make ``out`` this command's output folder (see the module rules); returns True when resuming.
 
     ``owned`` are glob patterns (relative to ``out``) of everything the command writes; ``settings`` must
-    not hold anything that varies between identical runs (it is part of the folder's bytes).
+    not hold anything that varies between identical runs (it is part of the folder's bytes). ``grows`` names
+    a setting (a training length whose first steps do not depend on it) that may be larger than recorded: the
+    run then continues and the record takes the new value; a smaller value is refused like any other change.
     """
     out = Path(out)
     check_location(out, sources)
@@ -125,9 +136,12 @@ def claim_output(
             raise
         previous = None
     if previous is not None:
-        same = previous.get("command") == command and previous["settings"] == record["settings"]
-        if same:
+        old = previous["settings"]
+        same = previous.get("command") == command and old == record["settings"]
+        if same or (previous.get("command") == command and _grown(old, record["settings"], grows)):
             clean_temp_files(out)
+            if not same:
+                write_json(out / MARKER, record)
             return True
         if not overwrite:
             diff = _differences(

@@ -30,25 +30,6 @@ OWNED = {
 EXTENDABLE = frozenset({"prior", "autoencoder"})
 
 
-def _extend(out: Path, command: str, settings: dict[str, Any]) -> None:
-    """Record a longer ``steps`` in ``out``'s marker when it is the only difference from the recorded run
-    (a shorter one is left to the ordinary rule, which refuses it)."""
-    from flipnet_bench.io.atomic import write_json
-    from flipnet_bench.io.lock import lock_output
-    from flipnet_bench.io.outputs import MARKER, _normalised, read_record
-
-    if not (out / MARKER).is_file():
-        return
-    lock_output(out, command)  # re-entrant: claim_output takes the same lock next
-    record = read_record(out)
-    new = _normalised(settings)
-    old = dict(record["settings"])
-    if record.get("command") != command or {**old, "steps": new.get("steps")} != new:
-        return
-    if isinstance(old.get("steps"), int) and old["steps"] < new["steps"]:
-        write_json(out / MARKER, {**record, "settings": new})
-
-
 def _claim(args: argparse.Namespace, what: str, settings: Any, sources: list[Path]) -> None:
     """The output-folder rule of every command (flipnet_bench/io/outputs.py): a foreign or differently-made
     ``--out`` is refused unless ``--overwrite``; the same settings resume, and so does a larger ``--steps``
@@ -56,10 +37,8 @@ def _claim(args: argparse.Namespace, what: str, settings: Any, sources: list[Pat
     from flipnet_bench.config import to_dict
     from flipnet_bench.io.outputs import claim_output
 
-    if what in EXTENDABLE and not args.overwrite:
-        _extend(Path(args.out), f"train {what}", to_dict(settings))
     claim_output(args.out, f"train {what}", to_dict(settings), owned=OWNED[what], sources=sources,
-                 overwrite=args.overwrite)  # fmt: skip
+                 overwrite=args.overwrite, grows="steps" if what in EXTENDABLE else None)  # fmt: skip
 
 
 def _prior(args: argparse.Namespace) -> int:
