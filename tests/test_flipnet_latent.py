@@ -42,6 +42,9 @@ def test_tiny_latent_has_attention_at_every_latent_level():
     assert all(t.startswith("CrossAttn") for t in cfg.unet["down_block_types"] + cfg.unet["up_block_types"])
     prior = DiffusionPrior(cfg)
     assert prior.sample_shape == (4, 32, 32)  # 128² → 32² × 4: two downsamples
+    # diffusers reads attention_head_dim as a head count: every head (and so every BoostHub head) is 32 wide
+    attn = [m for n, m in prior.unet.named_modules() if n.endswith(("attn1", "attn2"))]
+    assert len(attn) == 2 * 10 and {m.inner_dim // m.heads for m in attn} == {32}
 
 
 def test_autoencoder_trains_resumes_bit_exactly_and_exports_its_scale(faces: Path, tmp_path: Path):

@@ -102,6 +102,8 @@ TINY = ModelConfig(
         "down_block_types": ["DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
         "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D"],
         "cross_attention_dim": 128,
+        # 32 heads (diffusers reads attention_head_dim as the head count), so heads 2 and 4 channels wide:
+        # the architecture checkpoints/prior-tiny was trained with (docs/flipnet.md, "Attention heads")
         "attention_head_dim": 32,
         "norm_num_groups": 16,
     },
@@ -169,7 +171,9 @@ TINY_LATENT = ModelConfig(
         "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
         "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
         "cross_attention_dim": 128,
-        "attention_head_dim": 16,
+        # diffusers reads attention_head_dim as the number of heads per block (its naming quirk): 1/2/3 heads
+        # of width 32 at 32/64/96 channels (SD-2.1: width 64). 16 heads there left widths of 2/4/6.
+        "attention_head_dim": [1, 2, 3],
         "norm_num_groups": 16,
         "use_linear_projection": True,
     },
