@@ -50,6 +50,18 @@ def test_the_model_gets_exactly_the_architecture_of_its_settings(tmp_path: Path)
     assert load_flipnet(tmp_path / "ckpt").arch == model.arch
 
 
+def test_a_checkpoint_records_its_priors_config_whatever_the_params_say(tmp_path: Path):
+    torch.manual_seed(0)
+    save_prior(DiffusionPrior(get_config("micro")), tmp_path / "prior")
+    params = FlipnetParams(config="micro", steps=1)
+    model = build_flipnet(params, str(tmp_path / "prior"), FaceEmbedding(16, 8, 16))
+    # `train restoration` continues a base of another config under params.yaml's own `config` (tiny)
+    other = dataclasses.replace(params, config="tiny")
+    save_flipnet(model, other, str(tmp_path / "prior"), tmp_path / "ckpt")
+    assert json.loads((tmp_path / "ckpt" / FLIPNET_CONFIG).read_text())["config"] == "micro"
+    assert load_flipnet(tmp_path / "ckpt").prior.config.name == "micro"
+
+
 def test_params_yaml_reaches_architecture_keys_and_checks_them():
     p = parse_dataclass(FlipnetParams, {"boosthub_window": 2, "lora_rank": 4}, "flipnet")
     assert FlipnetArch.of(p) == FlipnetArch(boosthub_window=2, lora_rank=4)

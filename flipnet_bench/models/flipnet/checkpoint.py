@@ -57,7 +57,7 @@ def save_flipnet(
     write_json(
         out / FLIPNET_CONFIG,
         {
-            "config": params.config,
+            "config": model.prior.config.name,  # the prior's, also when a base of another config is continued
             "prior_path": str(prior_path),
             "prior_sha256": sha256_file(prior_file) if prior_file.is_file() else None,
             "arch": model.arch.to_dict(),

@@ -65,8 +65,9 @@ class FlipnetParams(FlipnetArch):
     """Joint FLIPNET training and sampling settings, on top of the model's own architecture settings
     (:class:`FlipnetArch`, whose keys are this section's too: ``flipnet.lora_rank``, ``flipnet.phi``, …)."""
 
-    #: Model config: ``tiny`` (pixel space, own prior) or ``sd21`` (latent; prior_path = local path / hub id).
-    config: Literal["tiny", "sd21", "sd21-mini", "micro"] = "tiny"
+    #: Model config: ``tiny`` (pixel space, own prior), ``tiny-latent`` (128² through its own autoencoder, own
+    #: prior; docs/flipnet.md) or ``sd21`` (latent; prior_path = local path / hub id).
+    config: Literal["tiny", "tiny-latent", "sd21", "sd21-mini", "micro"] = "tiny"
     prior_path: str = "checkpoints/prior-tiny"
     #: Default output of ``train flipnet`` = the checkpoint ``restore --method flipnet`` uses by default.
     checkpoint: str = "out/methods/flipnet"
