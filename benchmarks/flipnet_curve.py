@@ -2,12 +2,12 @@
 
     python benchmarks/flipnet_curve.py --out out/flipnet-curve --steps 500 1000 2000 4000
 
-Continues the joint model ``flipnet.base`` in restoration mode on "+O" pairs (classic pairs made online from
-``data.hq_train``) with ``train_restoration_folder``, the function behind `flipnet-bench train restoration`
-and the pipeline's train-flipnet-o stage, and params.yaml's ``flipnet:`` settings with only
-``restoration.steps`` set per row. Each ``--steps`` value trains the same run further (``OUT/model``
-resumes; a step's randomness depends only on (seed, step), so stopping at 500 and resuming to 1000 gives the
-1000-step weights). At every value the checkpoint restores the fixed synthetic test set
+Continues the joint model ``flipnet.base`` (or ``--base DIR``) in restoration mode on "+O" pairs (classic
+pairs made online from ``data.hq_train``) with ``train_restoration_folder``, the function behind
+`flipnet-bench train restoration` and the pipeline's train-flipnet-o stage, and params.yaml's ``flipnet:``
+settings with only ``restoration.steps`` set per row. Each ``--steps`` value trains the same run further
+(``OUT/model`` resumes; a step's randomness depends only on (seed, step), so stopping at 500 and resuming to
+1000 gives the 1000-step weights). At every value the checkpoint restores the fixed synthetic test set
 (``data.synthetic_test``: 64 held-out faces, LQ bytes shipped) with the default sampler (from pure noise,
 one sample, the flipnet: sampling keys) through ``restore_folder``, and is scored at ``evaluate.eval_size``
 by ``score_restored``, beside the LQ input itself. Rows append to ``OUT/curve.jsonl``; the checkpoint of
@@ -17,8 +17,10 @@ each row is kept as ``OUT/ckpt-<steps>/`` and a grid LQ | FLIPNET | HQ of the fi
 ``--figure PNG --columns DIR ...`` draws LQ | each restored folder | HQ for the first ``--grid`` faces and
 exits (docs/flipnet_heldout.png).
 
-``--arch key=value`` (an ablation): start from a copy of the base whose architecture has these options set
-(``OUT/base``: the same weights, so only options without new parameters, such as ``boosthub_window``).
+``--base DIR --design NAME`` continues another joint model (e.g. a ``tiny-latent`` one) and names its rows
+NAME in the table. ``--arch key=value`` (an ablation): start from a copy of the base whose architecture has
+these options set (``OUT/base``: the same weights, so only options without new parameters, such as
+``boosthub_window``).
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def main() -> None:
     ap.add_argument("--grid", type=int, default=6, help="faces in each grid")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--arch", nargs="*", default=[], help="architecture options, e.g. boosthub_window=2")
+    ap.add_argument("--base", type=Path, default=None, help="joint model to continue (default: flipnet.base)")
+    ap.add_argument("--design", default=None, help="the rows' name in the table, e.g. the --base's config")
     args = ap.parse_args()
     # Training follows scoring in this process: keep glibc's defaults, under which training runs faster
     # (flipnet_bench/heap.py); scoring's heap settings only change its speed and memory, not its values.
@@ -112,7 +116,7 @@ def main() -> None:
         with results.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
     model_dir = args.out / "model"
-    base = ablation_base(Path(params.base), args.out / "base", args.arch)
+    base = ablation_base(args.base or Path(params.base), args.out / "base", args.arch)
     for steps in args.steps:
         p = dataclasses.replace(params, restoration=dataclasses.replace(params.restoration, steps=steps))
         t0 = time.time()
@@ -130,6 +134,8 @@ def main() -> None:
             "steps": steps,
             "method": "flipnet restoration mode",
             "arch": args.arch,
+            **({"base": str(args.base)} if args.base else {}),
+            **({"design": args.design} if args.design else {}),
             **score(pred, lq_dir, gt_dir, ev.eval_size),
             "train_s": round(train_s, 1),
             "restore_s_per_image": round(restore_s / len(list_images(lq_dir)), 3),
@@ -140,7 +146,8 @@ def main() -> None:
             f.write(json.dumps(row) + "\n")
         grid([lq_dir, pred, gt_dir], stems, args.out / f"grid-{steps}.png")
         print(json.dumps(row), flush=True)
-    write_json(args.out / "settings.json", {"flipnet": dataclasses.asdict(params), "arch": args.arch})
+    settings = {"flipnet": dataclasses.asdict(params), "arch": args.arch, "base": str(base)}
+    write_json(args.out / "settings.json", settings)
 
 
 if __name__ == "__main__":

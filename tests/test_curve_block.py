@@ -40,9 +40,11 @@ def test_table_rows_follow_steps_and_count_targets(tmp_path: Path) -> None:
 def test_ablation_rows_follow_the_published_ones(tmp_path: Path) -> None:
     window = {"steps": 250, "lpips": 0.5, "psnr": 13.0, "ssim": 0.6, "ids_dlib": 0.87, "arch": ["w=2"]}
     published = {"steps": 500, "lpips": 0.60, "psnr": 12.0, "ssim": 0.5, "ids_dlib": 0.86, "arch": []}
-    _write(tmp_path, [LQ, window, published])
+    other = {**published, "steps": 3000, "design": "tiny-latent"}  # another joint model (--design)
+    _write(tmp_path, [LQ, window, other, published])
     table = curve_block.curve_table(tmp_path)
-    assert table.index("| as published | 500 |") < table.index("| w=2 | 250 |")
+    assert table.index("| as published | 500 |") < table.index("| tiny-latent | 3,000 |")
+    assert table.index("| tiny-latent | 3,000 |") < table.index("| w=2 | 250 |")
     assert curve_block.curve_sentence(tmp_path).startswith("after 500 restoration steps")
 
 

@@ -2,7 +2,8 @@
 
 The record is what ``benchmarks/flipnet_curve.py`` appends: one row for the LQ input (``steps`` 0), then one
 per restoration-training length of FLIPNET's restoration mode, each scored on the same held-out faces; a row
-of an ablation names its architecture options (``arch``), the published design's rows name none. The table
+of an ablation names its architecture options (``arch``), a row of another joint model its ``design``
+(``--design``), the published design's rows neither. The table
 marks the three restoration targets against the LQ input's own values: LPIPS below it, PSNR within 3 dB of
 it, ids_dlib within 0.03 of it.
 """
@@ -24,7 +25,8 @@ PUBLISHED = "as published"
 
 
 def design(row: dict[str, Any]) -> str:
-    return " ".join(row.get("arch") or []) or PUBLISHED
+    """The row's name: its own ``design`` (another joint model), else its options, else as published."""
+    return str(row.get("design") or "") or " ".join(row.get("arch") or []) or PUBLISHED
 
 
 def load_curve(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

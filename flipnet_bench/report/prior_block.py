@@ -1,8 +1,10 @@
 """docs/flipnet.md's prior curve, rendered from ``benchmarks/results/prior_curve.jsonl``.
 
 The record is what ``benchmarks/prior_curve.py`` appends: FID and KID of a prior's unconditional samples
-against the held-out faces, one row per (prior, training steps), and the reference rows of real images on
-the same scale (``row`` "training faces", and "autoencoder reconstructions" for a latent prior's ceiling).
+against the held-out faces (and, where a row has them, ``fid_train``/``kid_train`` against a random sample
+of the training faces), one row per (prior, training steps), and the reference rows of real images on the
+same scale (``row`` "training faces, drawn at random", and "autoencoder reconstructions" for a latent
+prior's ceiling).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ def load_rows(root: Path) -> list[dict[str, Any]]:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         for row in rows:
             float(row["fid"]), float(row["kid"]), int(row["n"])
+            if "kid_train" in row:
+                float(row["fid_train"]), float(row["kid_train"])
             if row["row"] == SAMPLES:
                 int(row["steps"]), str(row["prior"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -36,10 +40,15 @@ def prior_table(root: Path) -> str:
     rows = load_rows(root)
     refs = [r for r in rows if r["row"] != SAMPLES]
     samples = sorted((r for r in rows if r["row"] == SAMPLES), key=lambda r: (r["prior"], r["steps"]))
-    lines = ["", "| images | training steps | FID ↓ | KID ↓ |", "|---|---|---|---|"]
-    lines += [f"| {r['row']} (real, reference) | – | {r['fid']:.1f} | {r['kid']:.4f} |" for r in refs]
-    lines += [
-        f"| `{r['prior']}` prior samples | {r['steps']:,} | {r['fid']:.1f} | {r['kid']:.4f} |"
-        for r in samples
-    ]
+    head = "| images | training steps | held-out faces: FID ↓ | KID ↓ | training faces: FID ↓ | KID ↓ |"
+    lines = ["", head, "|---|---|---|---|---|---|"]
+    lines += [f"| {r['row']} (real, reference) | – | {_scores(r)} |" for r in refs]
+    lines += [f"| `{r['prior']}` prior samples | {r['steps']:,} | {_scores(r)} |" for r in samples]
     return "\n".join(lines) + "\n"
+
+
+def _scores(row: dict[str, Any]) -> str:
+    train = "– | –"
+    if "kid_train" in row:
+        train = f"{float(row['fid_train']):.1f} | {float(row['kid_train']):.4f}"
+    return f"{row['fid']:.1f} | {row['kid']:.4f} | {train}"
