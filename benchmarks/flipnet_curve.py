@@ -17,6 +17,11 @@ each row is kept as ``OUT/ckpt-<steps>/`` and a grid LQ | FLIPNET | HQ of the fi
 ``--figure PNG --columns DIR ...`` draws LQ | each restored folder | HQ for the first ``--grid`` faces and
 exits (docs/flipnet_heldout.png).
 
+``--resample CKPT --sampler SCHEDULER:STEPS[:SAMPLES] ... --out DIR`` restores the same test set with one
+checkpoint under other sampler settings (e.g. ``dpm:10 dpm:25 ddim:50``: still from pure noise, one sample,
+seed 0; ``dpm:10:4`` the mean of 4 samples, the posterior-mean option), scores each like a curve row and
+appends the rows to ``--record`` (default benchmarks/results/flipnet_sampler.jsonl), then exits.
+
 ``--base DIR --design NAME`` continues another joint model (e.g. a ``tiny-latent`` one) and names its rows
 NAME in the table. ``--arch key=value`` (an ablation): start from a copy of the base whose architecture has
 these options set (``OUT/base``: the same weights, so only options without new parameters, such as
@@ -42,6 +47,7 @@ from flipnet_bench.methods.flipnet import FlipnetRestorer
 from flipnet_bench.methods.run import restore_folder
 from flipnet_bench.models.flipnet.arch import FlipnetArch
 from flipnet_bench.models.flipnet.checkpoint import FLIPNET_CONFIG, FLIPNET_WEIGHTS
+from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.report.evaluate import score_restored
 
 METRICS = ["lpips", "psnr", "ssim", "ids_dlib"]
@@ -81,6 +87,43 @@ def ablation_base(base: Path, out: Path, options: list[str]) -> Path:
     return out
 
 
+def resample(
+    ckpt: Path,
+    samplers: list[str],
+    out: Path,
+    record: Path,
+    lq: Path,
+    gt: Path,
+    size: int,
+    params: FlipnetParams,
+) -> None:
+    """Restore ``lq`` with ``ckpt`` under each SCHEDULER:STEPS[:SAMPLES] sampler (from noise, seed 0; one
+    sample unless SAMPLES) into ``out/<scheduler><steps>[x<samples>]`` and append a scored row per sampler
+    to ``record``."""
+    for item in samplers:
+        scheduler, n, k = (item.split(":") + ["1"])[:3]
+        pred = out / f"{scheduler}{n}" if k == "1" else out / f"{scheduler}{n}x{k}"
+        method = FlipnetRestorer(
+            checkpoint=str(ckpt), params=params, scheduler=scheduler, steps=int(n), samples=int(k)
+        )
+        t0 = time.time()
+        restore_folder(method, lq, pred, seed=0, overwrite=True, progress=False)
+        restore_s = time.time() - t0
+        row = {
+            "checkpoint": str(ckpt),
+            "scheduler": scheduler,
+            "sample_steps": int(n),
+            "samples": int(k),
+            **score(pred, lq, gt, size),
+            "restore_s_per_image": round(restore_s / len(list_images(lq)), 3),
+            "threads": torch.get_num_threads(),
+            "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        }
+        with record.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path)
@@ -92,6 +135,9 @@ def main() -> None:
     ap.add_argument("--arch", nargs="*", default=[], help="architecture options, e.g. boosthub_window=2")
     ap.add_argument("--base", type=Path, default=None, help="joint model to continue (default: flipnet.base)")
     ap.add_argument("--design", default=None, help="the rows' name in the table, e.g. the --base's config")
+    ap.add_argument("--resample", type=Path, help="a checkpoint to restore with each --sampler instead")
+    ap.add_argument("--sampler", nargs="*", default=[], help="SCHEDULER:STEPS[:SAMPLES] for --resample")
+    ap.add_argument("--record", type=Path, default=Path("benchmarks/results/flipnet_sampler.jsonl"))
     args = ap.parse_args()
     # Training follows scoring in this process: keep glibc's defaults, under which training runs faster
     # (flipnet_bench/heap.py); scoring's heap settings only change its speed and memory, not its values.
@@ -106,6 +152,11 @@ def main() -> None:
     stems = [p.stem for p in list_images(lq_dir)][: args.grid]
     if args.figure:
         grid([lq_dir, *args.columns, gt_dir], stems, args.figure)
+        return
+    if args.resample:
+        if args.out is None or not args.sampler:
+            ap.error("--resample needs --out and at least one --sampler")
+        resample(args.resample, args.sampler, args.out, args.record, lq_dir, gt_dir, ev.eval_size, params)
         return
     if args.out is None or not args.steps:
         ap.error("--out and --steps are needed to train")

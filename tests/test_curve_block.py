@@ -46,6 +46,9 @@ def test_ablation_rows_follow_the_published_ones(tmp_path: Path) -> None:
     assert table.index("| as published | 500 |") < table.index("| tiny-latent | 3,000 |")
     assert table.index("| tiny-latent | 3,000 |") < table.index("| w=2 | 250 |")
     assert curve_block.curve_sentence(tmp_path).startswith("after 500 restoration steps")
+    assert curve_block.curve_sentence(tmp_path, "tiny-latent").startswith("after 3,000 restoration steps")
+    with pytest.raises(BenchError, match="no rows of the design 'sd21'"):
+        curve_block.curve_sentence(tmp_path, "sd21")
 
 
 def test_a_bad_record_names_its_file(tmp_path: Path) -> None:
@@ -78,3 +81,23 @@ def test_x0_table_gives_the_gap_per_design_and_step(tmp_path: Path) -> None:
     path.write_text(json.dumps({"steps": 5}) + "\n", encoding="utf-8")
     with pytest.raises(BenchError, match="flipnet_curve_x0.jsonl"):
         curve_block.x0_table(tmp_path)
+
+
+def test_sampler_table_gives_one_line_per_setting(tmp_path: Path) -> None:
+    row = {
+        "checkpoint": "c",
+        "scheduler": "ddim",
+        "sample_steps": 50,
+        "samples": 1,
+        **LQ,
+        "restore_s_per_image": 2,
+    }
+    path = tmp_path / curve_block.SAMPLER_RECORD
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "scheduler": "dpm"}) + "\n", encoding="utf-8")
+    table = curve_block.sampler_table(tmp_path)
+    assert "| `c` | ddim | 50 | 1 | 26.70 | 0.8500 | 0.3700 | 0.9590 | 2.00 |" in table
+    assert table.index("| ddim |") < table.index("| dpm |")
+    path.write_text(json.dumps({"checkpoint": "c"}) + "\n", encoding="utf-8")
+    with pytest.raises(BenchError, match="flipnet_sampler.jsonl"):
+        curve_block.sampler_table(tmp_path)

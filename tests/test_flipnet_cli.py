@@ -114,3 +114,23 @@ def test_time_limited_training_stops_usable_and_resumes_to_the_same_weights(trai
     )
     assert resumed.keys() == straight.keys()
     assert all(torch.equal(resumed[k], straight[k]) for k in straight)
+
+
+def test_a_larger_steps_continues_the_joint_run_to_the_straight_runs_weights(
+    trained: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`train flipnet` on its own --out: 1 step, then --steps 2 continues to the bytes of the straight 2-step
+    run; a smaller --steps is then refused and deletes nothing."""
+    out = trained / "flipnet_grown"
+    one = trained / "params_1.yaml"
+    one.write_text(PARAMS.format(root=trained).replace("steps: 2\n", "steps: 1\n", 1))
+    args = ["train", "flipnet", "--embedding", str(trained / "emb"), "--hq", str(trained / "hq"),
+            "--real-pairs", str(trained / "pairs"), "--real-lq", str(trained / "reallq"),
+            "--out", str(out)]  # fmt: skip
+    assert main([*args, "--params", str(one)]) == 0
+    assert main([*args, "--params", str(trained / "params.yaml")]) == 0
+    grown = (out / "flipnet.safetensors").read_bytes()
+    assert grown == (trained / "flipnet" / "flipnet.safetensors").read_bytes()
+    assert main([*args, "--params", str(one)]) != 0
+    assert "steps: recorded 2, now 1" in capsys.readouterr().err
+    assert (out / "flipnet.safetensors").read_bytes() == grown

@@ -129,3 +129,14 @@ def test_overlap_cross_fades_neighbours_and_keeps_tile_interiors(checkpoint: Pat
     assert not torch.allclose(blended, seam_b) and not torch.allclose(blended, seam_a)
     with pytest.raises(BenchError, match="tile_overlap"):
         _degrade(checkpoint, tiled=True, tile_overlap=0.6)
+
+
+def test_a_call_of_several_batches_shows_its_progress(
+    checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A study degrades all its tiles in one call (1,600 at 512²): several batches show on stderr, one not."""
+    deg = _degrade(checkpoint, tiled=True)
+    deg(_images(2, 16, 32), [0, 1], seed=0)  # 2 × 2 tiles of 16²: one batch of 4
+    assert "flipnet degrade" not in capsys.readouterr().err
+    deg(_images(1), [0], seed=0)  # 20 × 40: 2 × 3 tiles, two batches
+    assert "flipnet degrade" in capsys.readouterr().err

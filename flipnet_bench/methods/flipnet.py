@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from tqdm import tqdm
 
 from flipnet_bench.degrade.base import Degradation, check_batch
 from flipnet_bench.errors import BenchError
@@ -59,7 +60,10 @@ class _FlipnetSampler:
         from flipnet_bench.models.flipnet.pipeline import flip_sample
 
         outs = []
-        for i in range(0, images.shape[0], self.batch_size):
+        starts = range(0, images.shape[0], self.batch_size)
+        # one call can hold many batches (a study's tiles): show them, in batches, when there are several
+        desc = "flipnet " + ("degrade" if mode == DEGRADE else "restore")
+        for i in tqdm(starts, desc=desc, unit="batch", leave=False, disable=len(starts) < 2):
             chunk, gens = images[i : i + self.batch_size], generators[i : i + self.batch_size]
             n = chunk.shape[0]
             if n < self.batch_size:

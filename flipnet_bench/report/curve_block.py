@@ -11,6 +11,7 @@ it, ids_dlib within 0.03 of it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ PSNR_MARGIN_DB = 3.0
 IDS_MARGIN = 0.03
 KEYS = ("steps", "lpips", "psnr", "ssim", "ids_dlib")
 PUBLISHED = "as published"
+#: The latent miniature's rows (``--design`` of benchmarks/flipnet_curve.py), as published and with a window.
+LATENT = "tiny-latent"
+LATENT_WINDOW = "tiny-latent boosthub_window=2"
 
 
 def design(row: dict[str, Any]) -> str:
@@ -78,13 +82,13 @@ def curve_table(root: Path) -> str:
     return head + "\n".join(lines) + "\n"
 
 
-def curve_sentence(root: Path) -> str:
-    """The README's one line: the published design's longest-trained row against the input, and the targets
-    it meets."""
+def curve_sentence(root: Path, name: str = PUBLISHED) -> str:
+    """The README's one line: design ``name``'s longest-trained row against the input, and the targets it
+    meets (default: the published design on the pipeline's configuration)."""
     lq, rows = load_curve(root)
-    rows = [r for r in rows if design(r) == PUBLISHED]
+    rows = [r for r in rows if design(r) == name]
     if not rows:
-        raise BenchError(f"{root / RECORD}: no rows of the published design yet")
+        raise BenchError(f"{root / RECORD}: no rows of the design {name!r} yet")
     last, first = rows[-1], rows[0]
     met = [k for k, ok in targets_met(last, lq).items() if ok]
     return (
@@ -98,24 +102,65 @@ def curve_sentence(root: Path) -> str:
 X0_RECORD = Path("benchmarks") / "results" / "flipnet_curve_x0.jsonl"
 
 
+def record_lines(
+    path: Path,
+    what: str,
+    lines_of: Callable[[dict[str, Any]], list[str]],
+    key: Callable[[dict[str, Any]], Any] | None = None,
+) -> list[str]:
+    """The table lines of a JSON-lines record (``lines_of`` per row, rows ordered by ``key``); an unreadable
+    file or a row without the keys a line needs is an error naming the file and ``what`` it should hold."""
+    try:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [line for row in (sorted(rows, key=key) if key else rows) for line in lines_of(row)]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BenchError(f"{path}: not {what} ({exc!r})") from exc
+
+
+def x0_cells(x0_psnr: dict[str, Any], timesteps: tuple[str, ...]) -> str:
+    """Table cells "right / swapped (gap)" in dB of ``x0_fidelity`` results at ``timesteps``."""
+    pairs = [(float(x0_psnr[t]["right"]), float(x0_psnr[t]["swapped"])) for t in timesteps]
+    return " | ".join(f"{r:.2f} / {w:.2f} ({r - w:+.2f})" for r, w in pairs)
+
+
 def x0_table(root: Path) -> str:
     """x̂0 fidelity of the curve's checkpoints on held-out faces (``scripts/flipnet_diagnose.py locality
     --x0`` rows, each with its ``steps``): PSNR with the right condition, with another face's, and the gap."""
-    path = root / X0_RECORD
-    try:
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        cells = []
-        for row in sorted(rows, key=lambda r: (design(r) != PUBLISHED, design(r), int(r["steps"]))):
-            x0 = {t: (float(v["right"]), float(v["swapped"])) for t, v in row["x0_psnr"].items()}
-            gaps = " | ".join(
-                f"{x0[t][0]:.2f} / {x0[t][1]:.2f} ({x0[t][0] - x0[t][1]:+.2f})" for t in ("800", "500")
-            )
-            cells.append(f"| {design(row)} | {int(row['steps']):,} | {gaps} |")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BenchError(f"{path}: not x̂0 rows of scripts/flipnet_diagnose.py with steps ({exc!r})") from exc
+    cells = record_lines(
+        root / X0_RECORD,
+        "x̂0 rows of scripts/flipnet_diagnose.py with steps",
+        lambda row: [
+            f"| {design(row)} | {int(row['steps']):,} | {x0_cells(row['x0_psnr'], ('800', '500'))} |"
+        ],
+        key=lambda r: (design(r) != PUBLISHED, design(r), int(r["steps"])),
+    )
     head = (
         "\n| design | restoration steps | t = 800: right / swapped (gap), dB "
         "| t = 500: right / swapped (gap), dB |\n"
         "|---|---|---|---|\n"
     )
     return head + "\n".join(cells) + "\n"
+
+
+SAMPLER_RECORD = Path("benchmarks") / "results" / "flipnet_sampler.jsonl"
+
+
+def sampler_table(root: Path) -> str:
+    """``benchmarks/flipnet_curve.py --resample`` rows: one checkpoint restored under other sampler settings
+    (from noise; one sample, or the mean of several), scored like the curve."""
+    lines = record_lines(
+        root / SAMPLER_RECORD,
+        "rows of benchmarks/flipnet_curve.py --resample",
+        lambda r: [
+            f"| `{r['checkpoint']}` | {r['scheduler']} | {int(r['sample_steps'])} | {int(r['samples'])} | "
+            f"{float(r['psnr']):.2f} | "
+            f"{float(r['ssim']):.4f} | {float(r['lpips']):.4f} | {float(r['ids_dlib']):.4f} | "
+            f"{float(r['restore_s_per_image']):.2f} |"
+        ],
+    )
+    head = (
+        "\n| checkpoint | scheduler | steps | samples | PSNR ↑ | SSIM ↑ | LPIPS ↓ | ids_dlib ↑ "
+        "| s per image |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+    )
+    return head + "\n".join(lines) + "\n"

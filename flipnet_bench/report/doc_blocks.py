@@ -16,7 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flipnet_bench.errors import BenchError
-from flipnet_bench.report import curve_block, overfit_block, perf_blocks, prior_block, repro_time
+from flipnet_bench.report import (
+    curve_block,
+    overfit_block,
+    perf_blocks,
+    prior_block,
+    realism_block,
+    repro_time,
+)
 
 SYNTHETIC = "synthetic-hq-test"
 DOCS = ("README.md", "docs/*.md")
@@ -201,11 +208,23 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "id-gate-range": id_gate_range,
     "realism-flipnet": realism_flipnet,
     "realism-flipnet-verdict": realism_flipnet_verdict,
+    "realism-full": lambda out: realism_block.study_tables(out.root),  # benchmarks/results/realism_full.json
+    "realism-full-target": lambda out: realism_block.target_sentence(out.root),
+    "realism-full-long": lambda out: realism_block.study_tables(out.root, realism_block.RECORD_LONG),
+    "realism-full-long-target": lambda out: realism_block.target_sentence(
+        out.root, realism_block.RECORD_LONG
+    ),
+    "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
     "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl
     "flipnet-curve-last": lambda out: curve_block.curve_sentence(out.root),
+    "flipnet-curve-latent": lambda out: curve_block.curve_sentence(out.root, curve_block.LATENT),
+    "flipnet-curve-latent-window": lambda out: curve_block.curve_sentence(
+        out.root, curve_block.LATENT_WINDOW
+    ),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),
+    "flipnet-sampler": lambda out: curve_block.sampler_table(out.root),  # results/flipnet_sampler.jsonl
     "prior-curve": lambda out: prior_block.prior_table(out.root),  # benchmarks/results/prior_curve.jsonl
     "flipnet-overfit": lambda out: overfit_block.overfit_table(out.root),  # results/flipnet_overfit.jsonl
     **perf_blocks.renderers(),  # perf-score, perf-degrade, perf-flipnet: benchmarks/results/*_speed.json

@@ -27,7 +27,7 @@ OWNED = {
 #: Trainers whose learning rate does not depend on the run's length (a linear warm-up, then constant;
 #: ``run_loop``) and whose step ``s`` draws only from (seed, s): their first N steps are the same whatever
 #: ``--steps`` says, so a larger ``--steps`` on the same ``--out`` continues the run instead of refusing it.
-EXTENDABLE = frozenset({"prior", "autoencoder"})
+EXTENDABLE = frozenset({"prior", "autoencoder", "flipnet"})
 
 
 def _claim(args: argparse.Namespace, what: str, settings: Any, sources: list[Path]) -> None:

@@ -1,0 +1,92 @@
+"""docs/realism.md's full-size study of a FLIPNET checkpoint, and its degradation mode's use of the
+condition, rendered from their records.
+
+The record ``benchmarks/results/realism_full.json`` is what ``flipnet-bench realism --out`` writes for the
+64 full-size (512²) clean faces against the five real sets, with ``--models classic realesrgan flipnet``.
+The verdict sentence checks the issue's degradation-mode target in the verdict distance (``fd_deg``): FLIPNET
+nearer than the clean floor on every real set, and at least as near as classic on three of them; "clearly"
+counts the sets where the 95 % intervals do not overlap. ``benchmarks/results/flipnet_degrade_x0.jsonl`` holds
+``scripts/flipnet_degrade_x0.py`` rows (x̂0 with the right and with a swapped clean condition).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flipnet_bench.errors import BenchError
+from flipnet_bench.report.curve_block import record_lines, x0_cells
+from flipnet_bench.report.realism_study import markdown_table
+
+RECORD = Path("benchmarks") / "results" / "realism_full.json"
+#: The same study with the joint model trained twice as long (2,000 joint steps).
+RECORD_LONG = Path("benchmarks") / "results" / "realism_full_long.json"
+ROWS = ("flipnet", "clean", "classic")
+
+
+def load_study(root: Path, record: Path = RECORD) -> dict[str, Any]:
+    """The study record; a missing file, a missing row or a cell without an interval names the file."""
+    path = root / record
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+        for col in result["columns"].values():
+            for row in ROWS:
+                lo, hi = col["rows"][row][result["verdict"]]["ci"]
+                float(lo), float(hi)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BenchError(f"{path}: not a realism study with rows {ROWS} and intervals ({exc!r})") from exc
+    return result
+
+
+def study_tables(root: Path, record: Path = RECORD) -> str:
+    """The verdict distance's table, then the other distances' (values with 95 % intervals)."""
+    result = load_study(root, record)
+    metrics = list(result["settings"]["metrics"])
+    return "\n" + "\n\n".join(markdown_table(result, m) for m in metrics) + "\n"
+
+
+def target_sentence(root: Path, record: Path = RECORD) -> str:
+    """FLIPNET against the clean floor and against classic, per real set, in the verdict distance."""
+    result = load_study(root, record)
+    metric, cols = result["verdict"], result["columns"]
+
+    def cell(col: dict[str, Any], row: str) -> tuple[float, float, float]:
+        c = col["rows"][row][metric]
+        return float(c["value"]), float(c["ci"][0]), float(c["ci"][1])
+
+    nearer_clean = [s for s, c in cols.items() if cell(c, "flipnet")[0] < cell(c, "clean")[0]]
+    clearly_clean = [s for s, c in cols.items() if cell(c, "flipnet")[2] < cell(c, "clean")[1]]
+    as_near_classic = [s for s, c in cols.items() if cell(c, "flipnet")[0] <= cell(c, "classic")[0]]
+    clearly_farther = [s for s, c in cols.items() if cell(c, "flipnet")[1] > cell(c, "classic")[2]]
+    n = len(cols)
+    met = len(nearer_clean) == n and len(as_near_classic) >= 3
+    return (
+        f"in {metric} FLIPNET is nearer than the clean floor on {len(nearer_clean)} of {n} real sets "
+        f"(clearly, intervals apart, on {len(clearly_clean)}: {', '.join(clearly_clean) or 'none'}) and at "
+        f"least as near as classic on {len(as_near_classic)} of {n} (clearly farther on "
+        f"{len(clearly_farther)}): the target (nearer than clean on all {n}, as near as classic on 3) is "
+        + ("met" if met else "not met")
+    )
+
+
+X0_RECORD = Path("benchmarks") / "results" / "flipnet_degrade_x0.jsonl"
+
+
+def degrade_x0_table(root: Path) -> str:
+    """``scripts/flipnet_degrade_x0.py`` rows: the degradation mode's x̂0 PSNR with the right clean condition
+    and with another's, and the gap, on real-pair crops and on classic-degraded face tiles."""
+    kinds = ("real_pairs", "face_tiles")
+    lines = record_lines(
+        root / X0_RECORD,
+        "rows of scripts/flipnet_degrade_x0.py",
+        lambda row: [
+            f"| `{row['checkpoint']}` | {k.replace('_', ' ')} | {x0_cells(row[k], ('800', '500', '200'))} |"
+            for k in kinds
+        ],
+    )
+    head = (
+        "\n| checkpoint | pairs | t = 800: right / swapped (gap), dB | t = 500 | t = 200 |\n"
+        "|---|---|---|---|---|\n"
+    )
+    return head + "\n".join(lines) + "\n"
