@@ -3,7 +3,7 @@ condition, rendered from their records.
 
 The record ``benchmarks/results/realism_full.json`` is what ``flipnet-bench realism --out`` writes for the
 64 full-size (512²) clean faces against the five real sets, with ``--models classic realesrgan flipnet``.
-The verdict sentence checks the issue's degradation-mode target in the verdict distance (``fd_deg``): FLIPNET
+The verdict sentence checks the degradation-mode target in the verdict distance (``fd_deg``): FLIPNET
 nearer than the clean floor on every real set, and at least as near as classic on three of them; "clearly"
 counts the sets where the 95 % intervals do not overlap. ``benchmarks/results/flipnet_degrade_x0.jsonl`` holds
 ``scripts/flipnet_degrade_x0.py`` rows (x̂0 with the right and with a swapped clean condition).
