@@ -17,10 +17,13 @@ each row is kept as ``OUT/ckpt-<steps>/`` and a grid LQ | FLIPNET | HQ of the fi
 ``--figure PNG --columns DIR ...`` draws LQ | each restored folder | HQ for the first ``--grid`` faces and
 exits (docs/flipnet_heldout.png).
 
-``--resample CKPT --sampler SCHEDULER:STEPS[:SAMPLES] ... --out DIR`` restores the same test set with one
-checkpoint under other sampler settings (e.g. ``dpm:10 dpm:25 ddim:50``: still from pure noise, one sample,
-seed 0; ``dpm:10:4`` the mean of 4 samples, the posterior-mean option), scores each like a curve row and
-appends the rows to ``--record`` (default benchmarks/results/flipnet_sampler.jsonl), then exits.
+``--resample CKPT --sampler SCHEDULER:STEPS[:SAMPLES[:START]] ... --out DIR`` restores the same test set
+with one checkpoint under other sampler settings (e.g. ``dpm:10 dpm:25 ddim:50``: still from pure noise, one
+sample, seed 0; ``dpm:10:4`` the mean of 4 samples, the posterior-mean option; ``dpm:10:1:condition`` one
+sample started at the condition noised to the first timestep, the ``flipnet.sample_start`` option), scores
+each like a curve row and appends the rows to ``--record`` (default
+benchmarks/results/flipnet_sampler.jsonl), then exits. ``--design NAME --steps N`` with it name the
+checkpoint's curve row (the design and its restoration steps) in each row.
 
 ``--base DIR --design NAME`` continues another joint model (e.g. a ``tiny-latent`` one) and names its rows
 NAME in the table. ``--arch key=value`` (an ablation): start from a copy of the base whose architecture has
@@ -37,6 +40,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -96,24 +100,38 @@ def resample(
     gt: Path,
     size: int,
     params: FlipnetParams,
+    label: dict[str, Any],
 ) -> None:
-    """Restore ``lq`` with ``ckpt`` under each SCHEDULER:STEPS[:SAMPLES] sampler (from noise, seed 0; one
-    sample unless SAMPLES) into ``out/<scheduler><steps>[x<samples>]`` and append a scored row per sampler
-    to ``record``."""
+    """Restore ``lq`` with ``ckpt`` under each SCHEDULER:STEPS[:SAMPLES[:START]] sampler (seed 0; one sample
+    unless SAMPLES; from noise unless START is ``condition``, ``flipnet.sample_start``) into
+    ``out/<scheduler><steps>[x<samples>][-cond]`` and append a scored row per sampler to ``record``; ``label``
+    (the checkpoint's ``design`` and restoration ``steps``, when given) joins the row to its curve row."""
     for item in samplers:
-        scheduler, n, k = (item.split(":") + ["1"])[:3]
-        pred = out / f"{scheduler}{n}" if k == "1" else out / f"{scheduler}{n}x{k}"
+        parts = item.split(":")
+        if not 2 <= len(parts) <= 4:
+            raise SystemExit(f"--sampler {item!r}: expected SCHEDULER:STEPS[:SAMPLES[:START]]")
+        scheduler, n, k, start = parts + ["", "", "1", params.sample_start][len(parts) :]
+        pred = out / (
+            f"{scheduler}{n}" + (f"x{k}" if k != "1" else "") + ("-cond" if start == "condition" else "")
+        )
         method = FlipnetRestorer(
-            checkpoint=str(ckpt), params=params, scheduler=scheduler, steps=int(n), samples=int(k)
+            checkpoint=str(ckpt),
+            params=params,
+            scheduler=scheduler,
+            steps=int(n),
+            samples=int(k),
+            start=start,
         )
         t0 = time.time()
         restore_folder(method, lq, pred, seed=0, overwrite=True, progress=False)
         restore_s = time.time() - t0
         row = {
             "checkpoint": str(ckpt),
+            **label,
             "scheduler": scheduler,
             "sample_steps": int(n),
             "samples": int(k),
+            "start": start,
             **score(pred, lq, gt, size),
             "restore_s_per_image": round(restore_s / len(list_images(lq)), 3),
             "threads": torch.get_num_threads(),
@@ -136,7 +154,9 @@ def main() -> None:
     ap.add_argument("--base", type=Path, default=None, help="joint model to continue (default: flipnet.base)")
     ap.add_argument("--design", default=None, help="the rows' name in the table, e.g. the --base's config")
     ap.add_argument("--resample", type=Path, help="a checkpoint to restore with each --sampler instead")
-    ap.add_argument("--sampler", nargs="*", default=[], help="SCHEDULER:STEPS[:SAMPLES] for --resample")
+    ap.add_argument(
+        "--sampler", nargs="*", default=[], help="SCHEDULER:STEPS[:SAMPLES[:START]] for --resample"
+    )
     ap.add_argument("--record", type=Path, default=Path("benchmarks/results/flipnet_sampler.jsonl"))
     args = ap.parse_args()
     # Training follows scoring in this process: keep glibc's defaults, under which training runs faster
@@ -156,7 +176,15 @@ def main() -> None:
     if args.resample:
         if args.out is None or not args.sampler:
             ap.error("--resample needs --out and at least one --sampler")
-        resample(args.resample, args.sampler, args.out, args.record, lq_dir, gt_dir, ev.eval_size, params)
+        if args.steps and len(args.steps) > 1:
+            ap.error("--resample takes at most one --steps: the checkpoint's restoration steps, for its row")
+        label = {
+            **({"design": args.design} if args.design else {}),
+            **({"steps": args.steps[0]} if args.steps else {}),
+        }
+        resample(
+            args.resample, args.sampler, args.out, args.record, lq_dir, gt_dir, ev.eval_size, params, label
+        )
         return
     if args.out is None or not args.steps:
         ap.error("--out and --steps are needed to train")

@@ -89,15 +89,17 @@ def test_sampler_table_gives_one_line_per_setting(tmp_path: Path) -> None:
         "scheduler": "ddim",
         "sample_steps": 50,
         "samples": 1,
+        "start": "noise",
         **LQ,
         "restore_s_per_image": 2,
     }
     path = tmp_path / curve_block.SAMPLER_RECORD
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "scheduler": "dpm"}) + "\n", encoding="utf-8")
+    rows = [row, {**row, "scheduler": "dpm"}, {**row, "scheduler": "ddim", "start": "condition"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     table = curve_block.sampler_table(tmp_path)
     assert "| `c` | ddim | 50 | 1 | 26.70 | 0.8500 | 0.3700 | 0.9590 | 2.00 |" in table
-    assert table.index("| ddim |") < table.index("| dpm |")
+    assert table.index("| ddim |") < table.index("| dpm |") and table.count("| ddim |") == 1  # noise only
     path.write_text(json.dumps({"checkpoint": "c"}) + "\n", encoding="utf-8")
     with pytest.raises(BenchError, match="flipnet_sampler.jsonl"):
         curve_block.sampler_table(tmp_path)

@@ -8,21 +8,22 @@ import pytest
 import torch
 
 from flipnet_bench.config import ParamsError, load_section
+from flipnet_bench.errors import BenchError
 from flipnet_bench.models.flipnet.configs import get_config
 from flipnet_bench.models.flipnet.embedding import RESTORE, FaceEmbedding
 from flipnet_bench.models.flipnet.model import Flipnet, FlipnetArch
 from flipnet_bench.models.flipnet.params import FlipnetParams
-from flipnet_bench.models.flipnet.pipeline import flip_sample
+from flipnet_bench.models.flipnet.pipeline import flip_sample, make_scheduler
 from flipnet_bench.models.flipnet.prior import DiffusionPrior
 from flipnet_bench.train.common import item_generator
 
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 
 
-def micro(cond_noise: str, perturbed: bool = True) -> Flipnet:
+def micro(cond_noise: str, perturbed: bool = True, config: str = "micro") -> Flipnet:
     torch.manual_seed(0)
     model = Flipnet(
-        DiffusionPrior(get_config("micro")),
+        DiffusionPrior(get_config(config)),
         FaceEmbedding(dim=16, width=8, resolution=16),
         FlipnetArch(lora_rank=2, cond_noise=cond_noise),
     )
@@ -36,17 +37,47 @@ def micro(cond_noise: str, perturbed: bool = True) -> Flipnet:
 
 def test_defaults_are_the_published_method():
     p = FlipnetParams()
-    assert p.sample_strength == 1.0 and p.restore_samples == 1
+    assert p.sample_strength == 1.0 and p.restore_samples == 1 and p.sample_start == "noise"
     assert p.cond_noise == "clean"  # the measured conditioning design (docs/flipnet.md)
     assert FlipnetArch().cond_noise == "clean"
     # the pipeline runs the published method too: no SDEdit start, no posterior mean
     piped = load_section("flipnet", PARAMS)
-    assert piped.sample_strength == 1.0 and piped.restore_samples == 1
+    assert piped.sample_strength == 1.0 and piped.restore_samples == 1 and piped.sample_start == "noise"
     import yaml
 
     methods = yaml.safe_load(PARAMS.read_text()).get("methods", {})
     options = (methods.get("flipnet") or {}).get("options") or {}
     assert float(options.get("strength", 1.0)) == 1.0 and int(options.get("samples", 1)) == 1
+    assert options.get("start", "noise") == "noise"
+
+
+def test_a_condition_start_is_the_forward_process_x_T_of_the_condition():
+    """``start: condition`` runs every step of the schedule from the condition noised to the first timestep:
+    the same x_T a strength whose first index is 0 gives, with the generators' noise; ``noise`` is x_T = ε.
+    On SD's schedule (the latent configs) x_T keeps √ᾱ_T = 0.068 of the image, so the two starts differ."""
+    model = micro("clean", config="micro-latent")
+    cond = torch.rand(2, 3, 16, 16)
+    starts: list[torch.Tensor] = []
+    eps_pair = model.eps_pair
+
+    def spy(xt, xc, t, context, t_cond=None, record=False):
+        starts.append(xt.clone())
+        return eps_pair(xt, xc, t, context, t_cond, record)
+
+    model.eps_pair = spy
+    gens = lambda: [item_generator(3, i) for i in range(2)]  # noqa: E731
+    from_noise = flip_sample(model, cond, RESTORE, gens(), "dpm", 10)
+    from_cond = flip_sample(model, cond, RESTORE, gens(), "dpm", 10, start="condition")
+    # strength 0.99 of 10 steps drops round(0.1) = 0 of them: the same start and the same schedule
+    same = flip_sample(model, cond, RESTORE, gens(), "dpm", 10, strength=0.99)
+    assert torch.equal(from_cond, same) and not torch.allclose(from_cond, from_noise, atol=1e-3)
+    noise = torch.stack([torch.randn(model.prior.sample_shape, generator=g) for g in gens()])
+    sched = make_scheduler(model.prior, "dpm", 10)
+    t0 = torch.full((2,), int(sched.timesteps[0]), dtype=torch.long)
+    torch.testing.assert_close(starts[0], noise * sched.init_noise_sigma)
+    torch.testing.assert_close(starts[1], sched.add_noise(model.prior.encode(cond), noise, t0))
+    with pytest.raises(BenchError, match="start"):
+        flip_sample(model, cond, RESTORE, gens(), "dpm", 10, start="lq")
 
 
 @pytest.mark.parametrize("cond_noise", ["clean", "tied", "low"])

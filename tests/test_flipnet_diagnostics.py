@@ -146,3 +146,18 @@ def test_sd21_miniature_takes_the_position_options(arch):
     out = flip_sample(model.eval(), lq, DEGRADE, [item_generator(0, i) for i in range(2)], "ddim", 1)
     assert out.shape == lq.shape and torch.isfinite(out).all()
     assert math.isfinite(float(out.mean()))
+
+
+def test_x0_fidelity_separates_the_condition_from_what_x_t_carries():
+    """An unperturbed FLIPNET is its prior: every condition column is equal; ``right_noise_only`` feeds the
+    noise alone, which on SD's schedule (√ᾱ_T = 0.068) is another input at t = 999, so it differs."""
+    from flipnet_bench.models.flipnet.diagnostics import x0_fidelity
+
+    target, cond = torch.rand(3, 3, 16, 16), torch.rand(3, 3, 16, 16)
+    for perturbed in (False, True):
+        model = micro("micro-latent", perturbed=perturbed).eval()
+        row = x0_fidelity(model, target, cond, RESTORE, [999], torch.Generator().manual_seed(0))[999]
+        assert set(row) == {"right", "swapped", "boosthub_only", "embedding_only", "right_noise_only"}
+        conditioned = len({round(row[k], 6) for k in ("right", "swapped", "boosthub_only", "embedding_only")})
+        assert conditioned == (4 if perturbed else 1)
+        assert abs(row["right_noise_only"] - row["right"]) > 1e-4

@@ -140,3 +140,25 @@ def test_a_call_of_several_batches_shows_its_progress(
     assert "flipnet degrade" not in capsys.readouterr().err
     deg(_images(1), [0], seed=0)  # 20 × 40: 2 × 3 tiles, two batches
     assert "flipnet degrade" in capsys.readouterr().err
+
+
+def test_the_sampling_start_reaches_every_batch_and_is_described(checkpoint: Path, monkeypatch) -> None:
+    import flipnet_bench.models.flipnet.pipeline as pipeline
+
+    seen: list[tuple[float, str]] = []
+    sample = pipeline.flip_sample
+
+    def spy(*args, **kwargs):
+        seen.append((kwargs["strength"], kwargs["start"]))
+        return sample(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "flip_sample", spy)
+    for start in ("noise", "condition"):
+        seen.clear()
+        deg = _degrade(checkpoint, start=start)
+        deg(_images(5, 16, 16), list(range(5)), seed=0)  # two batches of 4
+        assert seen == [(1.0, start)] * 2
+        assert deg.sampler.describe()["start"] == start
+    assert _degrade(checkpoint).sampler.start == FlipnetParams().sample_start == "noise"
+    with pytest.raises(BenchError, match="start"):
+        _degrade(checkpoint, start="lq")

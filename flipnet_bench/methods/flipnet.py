@@ -42,6 +42,7 @@ class _FlipnetSampler:
         device: str | None = None,
         params: FlipnetParams | None = None,
         strength: float | None = None,
+        start: str | None = None,
     ) -> None:
         from flipnet_bench.models.flipnet.checkpoint import load_flipnet
 
@@ -51,6 +52,11 @@ class _FlipnetSampler:
         self.steps = int(steps or p.sample_steps)
         self.batch_size = int(batch_size or p.sample_batch_size)
         self.strength = float(strength if strength is not None else p.sample_strength)
+        self.start = start or p.sample_start
+        if self.start not in ("noise", "condition"):
+            raise BenchError(
+                f"flipnet start (flipnet.sample_start) must be 'noise' or 'condition', got {self.start!r}"
+            )
         if self.scheduler not in ("ddim", "dpm"):
             raise BenchError(f"flipnet scheduler must be 'ddim' or 'dpm', got {self.scheduler!r}")
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -74,14 +80,21 @@ class _FlipnetSampler:
                 chunk = torch.cat([chunk, chunk[:1].expand(pad, -1, -1, -1)])
                 gens = list(gens) + [torch.Generator().manual_seed(0) for _ in range(pad)]
             out = flip_sample(
-                self.model, chunk, mode, gens, self.scheduler, self.steps, strength=self.strength
+                self.model,
+                chunk,
+                mode,
+                gens,
+                self.scheduler,
+                self.steps,
+                strength=self.strength,
+                start=self.start,
             )
             outs.append(out[:n])
         return torch.cat(outs).to(images.dtype)
 
     def describe(self) -> dict[str, Any]:
         return {"checkpoint": self.checkpoint, "scheduler": self.scheduler, "steps": self.steps,
-                "strength": self.strength}  # fmt: skip
+                "strength": self.strength, "start": self.start}  # fmt: skip
 
 
 @METHODS.register("flipnet")
@@ -93,7 +106,8 @@ class FlipnetRestorer(Method):
     params_section = "flipnet"
 
     def __init__(self, samples: int | None = None, **options: Any) -> None:
-        """``options``: the sampler's (checkpoint, scheduler, steps, batch_size, device, params, strength)."""
+        """``options``: the sampler's (checkpoint, scheduler, steps, batch_size, device, params, strength,
+        start)."""
         self.sampler = _FlipnetSampler(**options)
         self.samples = int(samples if samples is not None else self.sampler.params.restore_samples)
         if self.samples < 1:
@@ -146,7 +160,8 @@ class FlipnetDegradation(Degradation):
     params_section = "flipnet"
 
     def __init__(self, tiled: bool = False, tile_overlap: float = 0.0, **options: Any) -> None:
-        """``options``: the sampler's (checkpoint, scheduler, steps, batch_size, device, params, strength)."""
+        """``options``: the sampler's (checkpoint, scheduler, steps, batch_size, device, params, strength,
+        start)."""
         self.sampler = _FlipnetSampler(**options)
         self.tiled, self.overlap = bool(tiled), float(tile_overlap)
         if not 0.0 <= self.overlap <= 0.5:

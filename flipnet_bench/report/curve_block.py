@@ -147,16 +147,21 @@ SAMPLER_RECORD = Path("benchmarks") / "results" / "flipnet_sampler.jsonl"
 
 def sampler_table(root: Path) -> str:
     """``benchmarks/flipnet_curve.py --resample`` rows: one checkpoint restored under other sampler settings
-    (from noise; one sample, or the mean of several), scored like the curve."""
+    (from noise; one sample, or the mean of several), scored like the curve. Rows started at the condition
+    are the sampling-start study's (:mod:`flipnet_bench.report.start_block`)."""
     lines = record_lines(
         root / SAMPLER_RECORD,
         "rows of benchmarks/flipnet_curve.py --resample",
-        lambda r: [
-            f"| `{r['checkpoint']}` | {r['scheduler']} | {int(r['sample_steps'])} | {int(r['samples'])} | "
-            f"{float(r['psnr']):.2f} | "
-            f"{float(r['ssim']):.4f} | {float(r['lpips']):.4f} | {float(r['ids_dlib']):.4f} | "
-            f"{float(r['restore_s_per_image']):.2f} |"
-        ],
+        lambda r: (
+            []
+            if r["start"] == "condition"
+            else [
+                f"| `{r['checkpoint']}` | {r['scheduler']} | {int(r['sample_steps'])} | "
+                f"{int(r['samples'])} | {float(r['psnr']):.2f} | "
+                f"{float(r['ssim']):.4f} | {float(r['lpips']):.4f} | {float(r['ids_dlib']):.4f} | "
+                f"{float(r['restore_s_per_image']):.2f} |"
+            ]
+        ),
     )
     head = (
         "\n| checkpoint | scheduler | steps | samples | PSNR ↑ | SSIM ↑ | LPIPS ↓ | ids_dlib ↑ "

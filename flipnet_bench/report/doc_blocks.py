@@ -23,6 +23,7 @@ from flipnet_bench.report import (
     prior_block,
     realism_block,
     repro_time,
+    start_block,
 )
 
 SYNTHETIC = "synthetic-hq-test"
@@ -214,6 +215,10 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "realism-full-long-target": lambda out: realism_block.target_sentence(
         out.root, realism_block.RECORD_LONG
     ),
+    "realism-full-cond": lambda out: realism_block.study_tables(out.root, realism_block.RECORD_COND),
+    "realism-full-cond-target": lambda out: realism_block.target_sentence(
+        out.root, realism_block.RECORD_COND
+    ),
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
@@ -225,6 +230,12 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     ),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),
     "flipnet-sampler": lambda out: curve_block.sampler_table(out.root),  # results/flipnet_sampler.jsonl
+    "flipnet-start": lambda out: start_block.start_table(out.root),  # sampler rows with design and steps
+    "flipnet-start-latent-window": lambda out: start_block.start_sentence(
+        out.root, curve_block.LATENT_WINDOW
+    ),
+    "flipnet-schedule": lambda out: start_block.schedule_table(out.root),  # results/flipnet_schedule.jsonl
+    "flipnet-x0-start": lambda out: start_block.x0_start_table(out.root),  # results/flipnet_x0_start.jsonl
     "prior-curve": lambda out: prior_block.prior_table(out.root),  # benchmarks/results/prior_curve.jsonl
     "flipnet-overfit": lambda out: overfit_block.overfit_table(out.root),  # results/flipnet_overfit.jsonl
     **perf_blocks.renderers(),  # perf-score, perf-degrade, perf-flipnet: benchmarks/results/*_speed.json

@@ -22,6 +22,8 @@ from flipnet_bench.report.realism_study import markdown_table
 RECORD = Path("benchmarks") / "results" / "realism_full.json"
 #: The same study with the joint model trained twice as long (2,000 joint steps).
 RECORD_LONG = Path("benchmarks") / "results" / "realism_full_long.json"
+#: The joint model at 3,000 joint steps, its samples started at the condition (``--flipnet-start condition``).
+RECORD_COND = Path("benchmarks") / "results" / "realism_full_cond.json"
 ROWS = ("flipnet", "clean", "classic")
 
 

@@ -48,6 +48,7 @@ def cmd_realism(args: argparse.Namespace) -> int:
         eval_size=None if args.eval_size <= 0 else args.eval_size,
         models=tuple(args.models),
         flipnet_checkpoint=args.flipnet_checkpoint,
+        flipnet_start=args.flipnet_start,
     )
     result = run_study(real, synth, args.hq, settings)
     write_json(args.out, result)
@@ -88,6 +89,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--flipnet-checkpoint",
         default=FlipnetParams().base,
         help="checkpoint of the flipnet row (tiled at native scale; default: the joint model %(default)s)",
+    )
+    p.add_argument(
+        "--flipnet-start",
+        default=FlipnetParams.sample_start,
+        choices=("noise", "condition"),
+        help="where the flipnet row's samples start (flipnet.sample_start; %(default)s as published)",
     )
     p.add_argument("--max-images", type=types.positive, default=64, help="per set (seeded subset beyond)")
     p.add_argument("--seed", type=types.seed, default=0)

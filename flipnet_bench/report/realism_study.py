@@ -70,12 +70,14 @@ class StudySettings:
     jackknife_groups: int = 100
     #: the ``flipnet`` row's checkpoint (default: the joint model, flipnet.base's typed default)
     flipnet_checkpoint: str = field(default_factory=lambda: FlipnetParams().base)
+    #: where the ``flipnet`` row's samples start (``flipnet.sample_start``: noise as published, or condition)
+    flipnet_start: str = FlipnetParams.sample_start
 
     def recipe(self, model: str) -> tuple[str, dict[str, Any]]:
         """(registered model, constructor kwargs) of a model row; FLIPNET's names its checkpoint."""
         name, kwargs = MODELS[model]
         if name == "flipnet":
-            kwargs = {**kwargs, "checkpoint": self.flipnet_checkpoint}
+            kwargs = {**kwargs, "checkpoint": self.flipnet_checkpoint, "start": self.flipnet_start}
         return name, kwargs
 
 

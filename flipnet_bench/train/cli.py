@@ -153,7 +153,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stages = command_group(subparsers, "train", help="train a model")
 
     p = stages.add_parser("prior", help="pretrain the diffusion prior (tiny, tiny-latent) on HQ faces")
-    p.add_argument("--config", default="tiny", help="tiny (pixels) or tiny-latent (default tiny)")
+    p.add_argument(
+        "--config", default="tiny", help="tiny (pixels), tiny-latent or tiny-latent-zsnr (default tiny)"
+    )
     p.add_argument("--autoencoder", type=Path, default=None, help="latent config: its autoencoder")
     p.add_argument("--data", required=True, type=Path, help="folder of HQ faces (searched recursively)")
     p.add_argument("--out", required=True, type=Path, help="output folder (re-run to resume)")

@@ -40,12 +40,13 @@ class PriorTrainConfig:
 
 
 def diffusion_loss(prior: DiffusionPrior, x0: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """ε-prediction MSE at a uniformly drawn timestep (noise and t from the step's generator)."""
+    """MSE of the schedule's prediction (ε, or v) at a uniformly drawn timestep (noise and t from the step's
+    generator)."""
     sched = prior.noise_scheduler()
     noise = torch.randn(x0.shape, generator=gen).to(x0)
     t = torch.randint(0, sched.config.num_train_timesteps, (x0.shape[0],), generator=gen).to(x0.device)
     x_t = sched.add_noise(x0, noise, t)
-    return F.mse_loss(prior(x_t, t), noise)
+    return F.mse_loss(prior(x_t, t), prior.training_target(sched, x0, noise, t))
 
 
 def train_prior(data: str | Path, out: str | Path, cfg: PriorTrainConfig) -> Path:
@@ -61,7 +62,8 @@ def train_prior(data: str | Path, out: str | Path, cfg: PriorTrainConfig) -> Pat
         from flipnet_bench.train.autoencoder import load_autoencoder
 
         vae, info = load_autoencoder(cfg.autoencoder)
-        if info["config"] != cfg.config:
+        if info["config"] != cfg.config and get_config(info["config"]).vae != model_cfg.vae:
+            # configs that differ only in their noise schedule (tiny-latent-zsnr) share an autoencoder
             raise BenchError(f"{cfg.autoencoder}: autoencoder of {info['config']!r}, not {cfg.config!r}")
         model_cfg = dataclasses.replace(model_cfg, vae=info["vae"], vae_scaling=float(info["vae_scaling"]))
     torch.manual_seed(cfg.seed)

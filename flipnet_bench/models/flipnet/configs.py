@@ -7,7 +7,7 @@ A config names the UNet / VAE shapes and the noise schedule; weights come from a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from flipnet_bench.errors import BenchError
@@ -70,6 +70,16 @@ _SD_SCHEDULE = {
     "beta_end": 0.012,
     "prediction_type": "epsilon",
     "clip_sample": False,
+}
+
+#: SD's schedule rescaled to zero terminal SNR (ᾱ_T = 0: x_T holds no image, as a from-noise start has none)
+#: with v-prediction, which stays defined there, and trailing timesteps, so a sampler starts at T (Lin et
+#: al., WACV 2024). An ablation of the `tiny-latent` prior (docs/flipnet.md, "Terminal SNR").
+_SD_ZERO_SNR_SCHEDULE = {
+    **_SD_SCHEDULE,
+    "prediction_type": "v_prediction",
+    "rescale_betas_zero_snr": True,
+    "timestep_spacing": "trailing",
 }
 
 
@@ -181,6 +191,9 @@ TINY_LATENT = ModelConfig(
     vae=_small_vae([16, 32, 32], 128, mid_block_add_attention=False),
 )
 
+#: `tiny-latent` with the zero-terminal-SNR schedule and v-prediction: the same networks, another schedule.
+TINY_LATENT_ZSNR = replace(TINY_LATENT, name="tiny-latent-zsnr", scheduler=_SD_ZERO_SNR_SCHEDULE)
+
 #: A pixel-space model of a few thousand parameters at 16²: for tests and smoke runs of the commands only.
 MICRO = ModelConfig(
     name="micro",
@@ -221,7 +234,7 @@ MICRO_LATENT = ModelConfig(
 )
 
 CONFIGS: dict[str, ModelConfig] = {
-    c.name: c for c in (TINY, TINY_LATENT, SD21, SD21_MINI, MICRO, MICRO_LATENT)
+    c.name: c for c in (TINY, TINY_LATENT, TINY_LATENT_ZSNR, SD21, SD21_MINI, MICRO, MICRO_LATENT)
 }
 
 

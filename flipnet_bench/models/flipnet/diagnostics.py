@@ -169,10 +169,14 @@ def x0_fidelity(
     gen: torch.Generator,
 ) -> dict[int, dict[str, float]]:
     """How much the condition decides the prediction: for each timestep, the mean PSNR (dB, model space
-    decoded to [0, 1]) of the one-step clean-image prediction x̂0 = (x_t − √(1−ᾱ)ε̂)/√ᾱ against the target,
-    with the right condition (``right``), with the conditions of the batch rolled by one (``swapped``: a
-    model that ignores its condition scores the same), with the right condition through BoostHub but the
-    swapped one through the embedding context (``boosthub_only``), and the reverse (``embedding_only``)."""
+    decoded to [0, 1]) of the one-step clean-image prediction x̂0 (``DiffusionPrior.predicted_x0``) against
+    the target, with the right condition (``right``), with the conditions of the batch rolled by one
+    (``swapped``: a model that ignores its condition scores the same), with the right condition through
+    BoostHub but the
+    swapped one through the embedding context (``boosthub_only``), the reverse (``embedding_only``), and the
+    right condition with x_t replaced by its noise alone (``right_noise_only``: the input a from-noise sampler
+    gives the model at its first step; against ``right`` it shows how much x̂0 reads from the √ᾱ share of
+    the target that x_t carries)."""
     prior = model.prior
     device = prior.null_context.device
     target, cond = target.to(device), cond.to(device)
@@ -186,13 +190,12 @@ def x0_fidelity(
         n_c = model.condition_noise(noise, torch.randn(x0_c.shape, generator=gen).to(x0_c))
         t = torch.full((x0_t.shape[0],), int(t_val), dtype=torch.long, device=device)
         xt = sched.add_noise(x0_t, noise, t)
-        ab = sched.alphas_cumprod.to(x0_t)[t].view(-1, 1, 1, 1)
         xc, t_c = model.noised_condition(x0_c, n_c, t)
         xc_swapped, _ = model.noised_condition(x0_c[swap], n_c[swap], t)
 
-        def psnr(c_in: torch.Tensor, context: torch.Tensor) -> float:
-            eps, _ = model.eps_pair(xt, c_in, t, context, t_c)  # noqa: B023 (called in this iteration)
-            img = prior.decode((xt - (1 - ab).sqrt() * eps) / ab.sqrt())  # noqa: B023
+        def psnr(c_in: torch.Tensor, context: torch.Tensor, x_in: torch.Tensor = xt) -> float:
+            eps, _ = model.eps_pair(x_in, c_in, t, context, t_c)  # noqa: B023 (called in this iteration)
+            img = prior.decode(prior.predicted_x0(sched, x_in, eps, t))  # noqa: B023
             mse = ((img - target) ** 2).flatten(1).mean(1).clamp_min(1e-10)
             return float((-10 * torch.log10(mse)).mean())
 
@@ -201,5 +204,6 @@ def x0_fidelity(
             "swapped": psnr(xc_swapped, ctx_swapped),
             "boosthub_only": psnr(xc, ctx_swapped),
             "embedding_only": psnr(xc_swapped, ctx),
+            "right_noise_only": psnr(xc, ctx, noise),
         }
     return result

@@ -155,14 +155,14 @@ class Flipnet(nn.Module):
         xt_t = sched.add_noise(x0_t, n_t, t)
         xt_c, t_c = self.noised_condition(x0_c, n_c, t)
         eps_t, eps_c = self.eps_pair(xt_t, xt_c, t, self.context(cond, mode), t_c)
-        out = {"eps_target": F.mse_loss(eps_t, n_t)}
+        prior = self.prior
+        out = {"eps_target": F.mse_loss(eps_t, prior.training_target(sched, x0_t, n_t, t))}
         loss = out["eps_target"]
         if self.arch.cond_noise == "tied":  # an input at (near) t = 0 has no noise to predict
-            out["eps_cond"] = F.mse_loss(eps_c, n_c)
+            out["eps_cond"] = F.mse_loss(eps_c, prior.training_target(sched, x0_c, n_c, t_c))
             loss = loss + cond_eps_weight * out["eps_cond"]
         if mode == RESTORE and (lambda_mse > 0 or lambda_perceptual > 0):
-            ab = sched.alphas_cumprod.to(x0_t)[t].view(-1, 1, 1, 1)
-            x0_hat = (xt_t - (1 - ab).sqrt() * eps_t) / ab.sqrt()
+            x0_hat = prior.predicted_x0(sched, xt_t, eps_t, t)
             img_hat = self.prior.decode(x0_hat)
             out["mse_x0"] = F.mse_loss(img_hat, target)
             loss = loss + lambda_mse * out["mse_x0"]

@@ -67,7 +67,7 @@ class FlipnetParams(FlipnetArch):
 
     #: Model config: ``tiny`` (pixel space, own prior), ``tiny-latent`` (128² through its own autoencoder, own
     #: prior; docs/flipnet.md) or ``sd21`` (latent; prior_path = local path / hub id).
-    config: Literal["tiny", "tiny-latent", "sd21", "sd21-mini", "micro"] = "tiny"
+    config: Literal["tiny", "tiny-latent", "tiny-latent-zsnr", "sd21", "sd21-mini", "micro"] = "tiny"
     prior_path: str = "checkpoints/prior-tiny"
     #: Default output of ``train flipnet`` = the checkpoint ``restore --method flipnet`` uses by default.
     checkpoint: str = "out/methods/flipnet"
@@ -98,6 +98,11 @@ class FlipnetParams(FlipnetArch):
     sample_batch_size: int = 16
     #: 1 = sample from pure noise; < 1 = start from the condition noised to this fraction of the schedule.
     sample_strength: float = 1.0
+    #: Where a strength-1 sample starts: ``noise`` (x_T ~ N(0, I), as published) or ``condition`` (x_T is the
+    #: condition's latent noised to the first sampling timestep, the forward process's own x_T with the
+    #: condition standing in for the unknown target). SD's schedule keeps √ᾱ_T = 0.068 of the image in x_T,
+    #: and a frozen prior reads its low frequencies from there (docs/flipnet.md, "Terminal SNR").
+    sample_start: Literal["noise", "condition"] = "noise"
     #: Restoration output = mean of this many posterior samples (a Monte-Carlo MMSE estimate: higher PSNR and
     #: identity similarity, slightly smoother; 1 = a single sample). Degradation mode always draws one sample.
     restore_samples: int = 1

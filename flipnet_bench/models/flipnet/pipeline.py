@@ -76,18 +76,24 @@ def flip_sample(
     steps: int,
     progress: bool = False,
     strength: float = FlipnetParams.sample_strength,
+    start: str = FlipnetParams.sample_start,
 ) -> torch.Tensor:
     """Sample the target stream given condition images (N×3×H×W in [0, 1]); returns N×3×H×W in [0, 1].
 
     ``scheduler`` and ``steps`` have no defaults here: callers pass ``flipnet.scheduler`` and
     ``flipnet.sample_steps`` (or a benchmark's own). ``strength`` < 1 starts the target at the condition
     image noised to the ``strength`` fraction of the schedule (SDEdit-style) and runs only the remaining
-    steps; the default, ``flipnet.sample_strength``'s (1), starts from pure noise as published.
+    steps; the default, ``flipnet.sample_strength``'s (1), starts from pure noise as published, unless
+    ``start`` is ``condition`` (``flipnet.sample_start``): then the full schedule starts at the condition
+    noised to its first timestep, which keeps the √ᾱ_T share of the image that the prior saw there in
+    training.
     """
     if len(generators) != cond.shape[0]:
         raise ValueError("one generator per image is required")
     if not 0.0 < strength <= 1.0:
         raise BenchError(f"sampling strength must be in (0, 1], got {strength}")
+    if start not in ("noise", "condition"):
+        raise BenchError(f"sampling start must be 'noise' or 'condition', got {start!r}")
     prior = model.prior
     device = next(model.parameters()).device
     size = tuple(cond.shape[-2:])
@@ -101,8 +107,9 @@ def flip_sample(
     x0_c = prior.encode(cond_m)
     context = model.context(cond_m, mode)
     timesteps = sched.timesteps
-    if strength < 1.0:
-        timesteps = timesteps[min(int(round(len(timesteps) * (1 - strength))), len(timesteps) - 1) :]
+    if strength < 1.0 or start == "condition":
+        if strength < 1.0:
+            timesteps = timesteps[min(int(round(len(timesteps) * (1 - strength))), len(timesteps) - 1) :]
         t0 = torch.full((noise.shape[0],), int(timesteps[0]), dtype=torch.long, device=device)
         x = sched.add_noise(x0_c, noise, t0)
     else:

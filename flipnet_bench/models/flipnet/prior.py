@@ -71,7 +71,7 @@ class DiffusionPrior(nn.Module):
     def forward(
         self, x_t: torch.Tensor, t: torch.Tensor, context: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """Predicted noise ε̂(x_t, t)."""
+        """The UNet output at (x_t, t): predicted noise ε̂, or velocity v̂ for a v-prediction schedule."""
         ctx = self.context(x_t.shape[0]) if context is None else context
         return self.unet(x_t, t, encoder_hidden_states=ctx).sample
 
@@ -79,6 +79,21 @@ class DiffusionPrior(nn.Module):
         from diffusers import DDPMScheduler
 
         return DDPMScheduler(**self.config.scheduler)
+
+    def training_target(self, sched, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """What the UNet is trained to output for x_t = add_noise(x0, noise, t): the noise (ε-prediction) or
+        the velocity √ᾱ·ε − √(1−ᾱ)·x0 (``prediction_type: v_prediction``)."""
+        if sched.config.prediction_type == "v_prediction":
+            return sched.get_velocity(x0, noise, t)
+        return noise
+
+    def predicted_x0(self, sched, x_t: torch.Tensor, out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The clean sample implied by the UNet output ``out`` at (x_t, t): (x_t − √(1−ᾱ)·ε̂)/√ᾱ, or
+        √ᾱ·x_t − √(1−ᾱ)·v̂ for v-prediction (defined at ᾱ = 0 too)."""
+        ab = sched.alphas_cumprod.to(x_t)[t].view(-1, *([1] * (x_t.dim() - 1)))
+        if sched.config.prediction_type == "v_prediction":
+            return ab.sqrt() * x_t - (1 - ab).sqrt() * out
+        return (x_t - (1 - ab).sqrt() * out) / ab.sqrt()
 
 
 def save_prior(
