@@ -18,6 +18,7 @@ from pathlib import Path
 from flipnet_bench.errors import BenchError
 from flipnet_bench.report import (
     curve_block,
+    of_block,
     overfit_block,
     perf_blocks,
     prior_block,
@@ -235,6 +236,7 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
         out.root, curve_block.LATENT_WINDOW
     ),
     "flipnet-schedule": lambda out: start_block.schedule_table(out.root),  # results/flipnet_schedule.jsonl
+    "flipnet-of-latent": lambda out: of_block.of_table(out.root),  # results/flipnet_of_latent/*.json
     "flipnet-x0-start": lambda out: start_block.x0_start_table(out.root),  # results/flipnet_x0_start.jsonl
     "prior-curve": lambda out: prior_block.prior_table(out.root),  # benchmarks/results/prior_curve.jsonl
     "flipnet-overfit": lambda out: overfit_block.overfit_table(out.root),  # results/flipnet_overfit.jsonl
