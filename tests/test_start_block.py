@@ -77,7 +77,7 @@ def test_a_condition_row_without_its_curve_row_is_an_error(tmp_path: Path) -> No
     with pytest.raises(BenchError, match="flipnet_sampler.jsonl.*no curve row"):
         start_block.start_table(root)
     _write(root / curve_block.SAMPLER_RECORD, [{"checkpoint": "c", "samples": 1}])  # no start
-    with pytest.raises(BenchError, match="flipnet_sampler.jsonl: not rows"):
+    with pytest.raises(BenchError, match="flipnet_sampler.jsonl: not a sampler record"):
         start_block.start_table(root)
 
 

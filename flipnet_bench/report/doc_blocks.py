@@ -220,6 +220,9 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "realism-full-cond-target": lambda out: realism_block.target_sentence(
         out.root, realism_block.RECORD_COND
     ),
+    "realism-full-3000-target": lambda out: realism_block.target_sentence(
+        out.root, realism_block.RECORD_3000
+    ),
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),

@@ -24,6 +24,8 @@ RECORD = Path("benchmarks") / "results" / "realism_full.json"
 RECORD_LONG = Path("benchmarks") / "results" / "realism_full_long.json"
 #: The joint model at 3,000 joint steps, its samples started at the condition (``--flipnet-start condition``).
 RECORD_COND = Path("benchmarks") / "results" / "realism_full_cond.json"
+#: The same checkpoint from noise (as published).
+RECORD_3000 = Path("benchmarks") / "results" / "realism_full_3000.json"
 ROWS = ("flipnet", "clean", "classic")
 
 

@@ -47,7 +47,7 @@ def start_rows(root: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         labelled = [r for r in rows if r["start"] == CONDITION and "steps" in r]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BenchError(f"{path}: not rows of benchmarks/flipnet_curve.py --resample ({exc!r})") from exc
+        raise BenchError(f"{path}: not a sampler record of benchmarks/flipnet_curve.py ({exc!r})") from exc
     pairs = []
     for row in labelled:
         key = (design(row), int(row["steps"]))
