@@ -26,6 +26,8 @@ PUBLISHED = "as published"
 #: The latent miniature's rows (``--design`` of benchmarks/flipnet_curve.py), as published and with a window.
 LATENT = "tiny-latent"
 LATENT_WINDOW = "tiny-latent boosthub_window=2"
+#: The zero-terminal-SNR ablation (``tiny-latent-zsnr``) with the window.
+LATENT_ZSNR_WINDOW = "tiny-latent-zsnr boosthub_window=2"
 
 
 def design(row: dict[str, Any]) -> str:
