@@ -20,7 +20,7 @@ from flipnet_bench.degrade.base import Degradation, check_batch
 from flipnet_bench.errors import BenchError
 from flipnet_bench.methods import METHODS, Method
 from flipnet_bench.models.flipnet.embedding import DEGRADE, RESTORE
-from flipnet_bench.models.flipnet.params import FlipnetParams
+from flipnet_bench.models.flipnet.params import SAMPLE_STARTS, FlipnetParams
 from flipnet_bench.train.common import item_generator
 
 
@@ -53,9 +53,9 @@ class _FlipnetSampler:
         self.batch_size = int(batch_size or p.sample_batch_size)
         self.strength = float(strength if strength is not None else p.sample_strength)
         self.start = start or p.sample_start
-        if self.start not in ("noise", "condition"):
+        if self.start not in SAMPLE_STARTS:
             raise BenchError(
-                f"flipnet start (flipnet.sample_start) must be 'noise' or 'condition', got {self.start!r}"
+                f"flipnet start (flipnet.sample_start) must be one of {SAMPLE_STARTS}, got {self.start!r}"
             )
         if self.scheduler not in ("ddim", "dpm"):
             raise BenchError(f"flipnet scheduler must be 'ddim' or 'dpm', got {self.scheduler!r}")

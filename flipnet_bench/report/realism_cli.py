@@ -83,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--metrics", nargs="+", default=distances, choices=distances, help="the first decides the verdict"
     )
     p.add_argument("--models", nargs="*", default=RealismParams().models, choices=REALISM_MODELS)
-    from flipnet_bench.models.flipnet.params import FlipnetParams
+    from flipnet_bench.models.flipnet.params import SAMPLE_STARTS, FlipnetParams
 
     p.add_argument(
         "--flipnet-checkpoint",
@@ -93,7 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--flipnet-start",
         default=FlipnetParams.sample_start,
-        choices=("noise", "condition"),
+        choices=SAMPLE_STARTS,
         help="where the flipnet row's samples start (flipnet.sample_start; %(default)s as published)",
     )
     p.add_argument("--max-images", type=types.positive, default=64, help="per set (seeded subset beyond)")

@@ -54,10 +54,8 @@ def start_rows(root: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         if key not in by_key:
             raise BenchError(f"{path}: row {key} has no curve row of that design and steps")
         pairs.append((by_key[key], row))
-    order = list(by_key)
-    return sorted(
-        pairs, key=lambda p: (order.index((design(p[0]), int(p[0]["steps"]))), int(p[1]["samples"]))
-    )
+    order = {key: i for i, key in enumerate(by_key)}
+    return sorted(pairs, key=lambda p: (order[(design(p[0]), int(p[0]["steps"]))], int(p[1]["samples"])))
 
 
 def start_table(root: Path) -> str:

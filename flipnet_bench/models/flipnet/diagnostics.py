@@ -172,11 +172,10 @@ def x0_fidelity(
     decoded to [0, 1]) of the one-step clean-image prediction x̂0 (``DiffusionPrior.predicted_x0``) against
     the target, with the right condition (``right``), with the conditions of the batch rolled by one
     (``swapped``: a model that ignores its condition scores the same), with the right condition through
-    BoostHub but the
-    swapped one through the embedding context (``boosthub_only``), the reverse (``embedding_only``), and the
-    right condition with x_t replaced by its noise alone (``right_noise_only``: the input a from-noise sampler
-    gives the model at its first step; against ``right`` it shows how much x̂0 reads from the √ᾱ share of
-    the target that x_t carries)."""
+    BoostHub but the swapped one through the embedding context (``boosthub_only``), the reverse
+    (``embedding_only``), and the right condition with x_t replaced by its noise alone
+    (``right_noise_only``: the input a from-noise sampler gives the model at its first step; against
+    ``right`` it shows how much x̂0 reads from the √ᾱ share of the target that x_t carries)."""
     prior = model.prior
     device = prior.null_context.device
     target, cond = target.to(device), cond.to(device)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from flipnet_bench.config import ParamsError, check_range
 from flipnet_bench.degrade.defaults import DEFAULT_PRESET
@@ -37,6 +37,11 @@ class EmbeddingParams:
 
 def _restoration_variants() -> dict[str, RestorerVariant]:
     return {"flipnet_o": RestorerVariant(), "flipnet": RestorerVariant(["flipnet"], 0.5)}
+
+
+#: Where a sample starts (``flipnet.sample_start``): pure noise, or the condition noised to the first step.
+SampleStart = Literal["noise", "condition"]
+SAMPLE_STARTS: tuple[str, ...] = get_args(SampleStart)
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class FlipnetParams(FlipnetArch):
     #: condition's latent noised to the first sampling timestep, the forward process's own x_T with the
     #: condition standing in for the unknown target). SD's schedule keeps √ᾱ_T = 0.068 of the image in x_T,
     #: and a frozen prior reads its low frequencies from there (docs/flipnet.md, "Terminal SNR").
-    sample_start: Literal["noise", "condition"] = "noise"
+    sample_start: SampleStart = "noise"
     #: Restoration output = mean of this many posterior samples (a Monte-Carlo MMSE estimate: higher PSNR and
     #: identity similarity, slightly smoother; 1 = a single sample). Degradation mode always draws one sample.
     restore_samples: int = 1

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from flipnet_bench.errors import BenchError
 from flipnet_bench.models.flipnet.model import Flipnet
-from flipnet_bench.models.flipnet.params import FlipnetParams
+from flipnet_bench.models.flipnet.params import SAMPLE_STARTS, FlipnetParams
 from flipnet_bench.models.flipnet.prior import DiffusionPrior
 from flipnet_bench.train.common import resize_square
 
@@ -92,8 +92,8 @@ def flip_sample(
         raise ValueError("one generator per image is required")
     if not 0.0 < strength <= 1.0:
         raise BenchError(f"sampling strength must be in (0, 1], got {strength}")
-    if start not in ("noise", "condition"):
-        raise BenchError(f"sampling start must be 'noise' or 'condition', got {start!r}")
+    if start not in SAMPLE_STARTS:
+        raise BenchError(f"sampling start must be one of {SAMPLE_STARTS}, got {start!r}")
     prior = model.prior
     device = next(model.parameters()).device
     size = tuple(cond.shape[-2:])
@@ -107,9 +107,9 @@ def flip_sample(
     x0_c = prior.encode(cond_m)
     context = model.context(cond_m, mode)
     timesteps = sched.timesteps
+    if strength < 1.0:
+        timesteps = timesteps[min(int(round(len(timesteps) * (1 - strength))), len(timesteps) - 1) :]
     if strength < 1.0 or start == "condition":
-        if strength < 1.0:
-            timesteps = timesteps[min(int(round(len(timesteps) * (1 - strength))), len(timesteps) - 1) :]
         t0 = torch.full((noise.shape[0],), int(timesteps[0]), dtype=torch.long, device=device)
         x = sched.add_noise(x0_c, noise, t0)
     else:
