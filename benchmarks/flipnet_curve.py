@@ -26,9 +26,9 @@ benchmarks/results/flipnet_sampler.jsonl), then exits. ``--design NAME --steps N
 checkpoint's curve row (the design and its restoration steps) in each row.
 
 ``--base DIR --design NAME`` continues another joint model (e.g. a ``tiny-latent`` one) and names its rows
-NAME in the table. ``--arch key=value`` (an ablation): start from a copy of the base whose architecture has
-these options set (``OUT/base``: the same weights, so only options without new parameters, such as
-``boosthub_window``).
+NAME in the table. ``--arch key=value`` (an ablation) trains the restoration mode with these architecture
+options set on the base, as ``flipnet-bench train restoration --arch`` does (only options without new
+weights, such as ``boosthub_window``).
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ from flipnet_bench.config import load_section
 from flipnet_bench.io import list_images, read_image, to_tensor, write_image, write_json
 from flipnet_bench.methods.flipnet import FlipnetRestorer
 from flipnet_bench.methods.run import restore_folder
-from flipnet_bench.models.flipnet.arch import FlipnetArch
-from flipnet_bench.models.flipnet.checkpoint import FLIPNET_CONFIG, FLIPNET_WEIGHTS
 from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.report.evaluate import score_restored
 
@@ -71,24 +69,6 @@ def grid(folders: list[Path], stems: list[str], path: Path) -> None:
         rows.append(torch.cat(row, -1))
     img = torch.cat(rows, -2).clamp(0, 1)
     write_image(path, (img.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy())
-
-
-def ablation_base(base: Path, out: Path, options: list[str]) -> Path:
-    """``base`` itself, or (with ``options``) a copy of it in ``out`` with those architecture options set."""
-    if not options:
-        return base
-    info = json.loads((base / FLIPNET_CONFIG).read_text(encoding="utf-8"))
-    arch = FlipnetArch.from_dict(info["arch"]).to_dict()
-    for item in options:
-        key, _, value = item.partition("=")
-        if key not in arch:
-            raise SystemExit(f"--arch {item}: unknown option (known: {sorted(arch)})")
-        kind = type(arch[key])
-        arch[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.copy(base / FLIPNET_WEIGHTS, out / FLIPNET_WEIGHTS)
-    write_json(out / FLIPNET_CONFIG, {**info, "arch": FlipnetArch(**arch).to_dict()})
-    return out
 
 
 def resample(
@@ -195,11 +175,11 @@ def main() -> None:
         with results.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
     model_dir = args.out / "model"
-    base = ablation_base(args.base or Path(params.base), args.out / "base", args.arch)
+    base = args.base or Path(params.base)
     for steps in args.steps:
         p = dataclasses.replace(params, restoration=dataclasses.replace(params.restoration, steps=steps))
         t0 = time.time()
-        train_restoration_folder(base, Path(data.hq_train), model_dir, p)
+        train_restoration_folder(base, Path(data.hq_train), model_dir, p, arch_options=tuple(args.arch))
         train_s = time.time() - t0
         ckpt = args.out / f"ckpt-{steps}"
         if not ckpt.is_dir():

@@ -1,7 +1,8 @@
 """Stages `train-flipnet-o` and `train-flipnet-of`: FLIPNET's restoration mode trained further from the joint
-model ``flipnet.base`` — on classic pairs made online ("+O", method ``flipnet_o``) or mixed with the pairs
-that model's degradation mode synthesized (``out/synth/flipnet``, "+O/F", method ``flipnet``). The joint model
-itself (prior, embedding, both modes) is shipped, not retrained by `dvc repro` (its recipe.md)."""
+model ``flipnet.base`` (or the restoration-mode checkpoint ``flipnet.restoration.init`` made from it) — on
+classic pairs made online ("+O", method ``flipnet_o``) or mixed with the pairs the joint model's degradation
+mode synthesized (``out/synth/flipnet``, "+O/F", method ``flipnet``). The joint model itself (prior,
+embedding, both modes) is shipped, not retrained by `dvc repro` (its recipe.md)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def main(args: argparse.Namespace) -> None:
     pipeline_params()  # points the weights manager at pipeline.weights_dir (LPIPS loss)
     data, params = load_section("data"), load_section("flipnet")
     variant = params.restoration.variant(args.variant)
-    base = Path(params.base)
+    base = Path(params.restoration.init or params.base)
     pair_dirs = tuple(str(synth_dir(OUT_DIR, name)) for name in variant.pairs)
     settings = {
         "flipnet": to_dict(params),

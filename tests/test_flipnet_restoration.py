@@ -64,3 +64,46 @@ def test_bad_inputs_are_clear_errors(setup, tmp_path: Path) -> None:
         train_restoration_folder(base, hq, tmp_path / "x", params, (), 0.5)
     with pytest.raises(BenchError, match="no FLIPNET checkpoint"):
         train_restoration_folder(tmp_path / "missing", hq, tmp_path / "y", params)
+
+
+def test_arch_options_train_under_a_window_and_are_kept(setup, tmp_path: Path) -> None:
+    base, hq, _, params = setup
+    plain = train_restoration_folder(base, hq, tmp_path / "o", params)
+    window = train_restoration_folder(base, hq, tmp_path / "w", params, arch_options=("boosthub_window=0",))
+    a = _weights(plain)
+    assert all(torch.equal(a[k], v) for k, v in _weights(window).items())  # the base's own value: same run
+    local = train_restoration_folder(base, hq, tmp_path / "l", params, arch_options=("boosthub_window=1",))
+    assert any(not torch.equal(a[k], v) for k, v in _weights(local).items())  # the window reached training
+    assert json.loads((local / "flipnet.json").read_text())["arch"]["boosthub_window"] == 1
+    assert json.loads((local / "restoration.json").read_text())["arch_options"] == ["boosthub_window=1"]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("lora_rank=4", "changes the trainable weights"), ("window=2", "key one of"),
+     ("boosthub_window", "expected key=value"), ("boosthub_window=two", "is not a valid int")],
+)  # fmt: skip
+def test_bad_arch_options_are_clear_errors(setup, tmp_path: Path, option: str, message: str) -> None:
+    base, hq, _, params = setup
+    with pytest.raises(BenchError, match=message):
+        train_restoration_folder(base, hq, tmp_path / "x", params, arch_options=(option,))
+
+
+def test_cli_starts_from_restoration_init_and_sets_arch(setup, tmp_path: Path) -> None:
+    """`train restoration` without --base continues flipnet.restoration.init when params set it, and --arch
+    reaches the checkpoint."""
+    import yaml
+
+    from flipnet_bench.cli import main
+
+    base, hq, _, params = setup
+    init = train_restoration_folder(base, hq, tmp_path / "init", params)
+    section = {"config": "micro", "prior_path": params.prior_path, "lora_rank": 2, "perceptual": "none",
+               "batch_size": 2, "save_every": 1, "restoration": {"steps": 1, "init": str(init)}}  # fmt: skip
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({"flipnet": section}), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["train", "restoration", "--hq", str(hq), "--out", str(out), "--params", str(tmp_path / "p.yaml")]
+    assert main([*argv, "--arch", "boosthub_window=1"]) == 0
+    info = json.loads((out / "restoration.json").read_text())
+    assert info["base"] == str(init) and info["arch_options"] == ["boosthub_window=1"]
+    assert json.loads((out / "flipnet.json").read_text())["trained_steps"] == 7 + 2 + 1

@@ -127,3 +127,18 @@ def test_new_synth_model_and_method_reach_their_readers(tmp_path: Path) -> None:
 def test_package_has_no_import_cycle() -> None:
     """Imports inside functions count: deferring one hides a cycle without removing it."""
     assert import_cycles("flipnet_bench") == []
+
+
+@pytest.mark.parametrize("init", [None, "checkpoints/some-restoration-start"])
+def test_flipnet_variants_depend_on_the_checkpoint_they_start_from(tmp_path: Path, init: str | None) -> None:
+    """flipnet.restoration.init, when set, is what the restoration variants train from (and depend on); the
+    joint model stays the synthesis stage's dep either way."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["flipnet"].setdefault("restoration", {})["init"] = init
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    generated = yaml.safe_load(generate(tmp_path / "params.yaml"))["stages"]
+    base, start = "${flipnet.base}", "${flipnet.base}" if init is None else "${flipnet.restoration.init}"
+    for name in ("train-flipnet-o", "train-flipnet-of"):
+        assert start in generated[name]["deps"]
+        assert (base in generated[name]["deps"]) == (init is None)
+    assert base in generated["synth-flipnet"]["deps"]

@@ -116,12 +116,16 @@ def train(params: dict[str, Any]) -> list[Stage]:
     resumable = "outputs persist: training resumes; the script clears state made with other settings"
     #: the shipped checkpoint both restorer variants start from, when restorer.train.init is set
     init = ("${restorer.train.init}",) if params["restorer"].train.init is not None else ()
+    #: FLIPNET's restoration variants start from flipnet.restoration.init when it is set, else the joint model
+    start = (
+        "${flipnet.restoration.init}" if params["flipnet"].restoration.init is not None else "${flipnet.base}"
+    )
     return [
         Stage(
             "train-flipnet-o",
             "pipelines/train_flipnet.py",
             "flipnet_o",
-            deps=("${flipnet.base}", hq),
+            deps=(start, hq),
             outs=({"out/methods/flipnet_o": PERSIST},),
             desc=resumable,
         ),
@@ -129,7 +133,7 @@ def train(params: dict[str, Any]) -> list[Stage]:
             "train-flipnet-of",
             "pipelines/train_flipnet.py",
             "flipnet",
-            deps=("${flipnet.base}", hq, "out/synth/flipnet"),
+            deps=(start, hq, "out/synth/flipnet"),
             outs=({"out/methods/flipnet": PERSIST},),
             desc=resumable,
         ),

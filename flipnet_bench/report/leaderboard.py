@@ -251,10 +251,10 @@ LEGEND = (
     "seeds (the *seeds* column; the main run is seed 0, the bracketed interval is over images, for that "
     "run). — = the metric does not apply. Synthetic sets are degraded at the preset's 512² reference scale "
     "(every spatial parameter scaled by image size ÷ 512; docs/degradations.md). FLIPNET rows are sampled as "
-    "published: from pure noise, one sample. At the bundled default's CPU scale (a 64² pixel prior, the "
-    "shipped joint model checkpoints/flipnet-tiny, then the pipeline's restoration training) they do not "
-    "follow the input and fall short of the published method's targets: the condition barely changes the "
-    "model's prediction (docs/flipnet.md, Diagnosis), so these rows measure this miniature, not the method."
+    "published: from pure noise, one sample. At the bundled default's CPU scale they come from a miniature "
+    "(params.yaml flipnet.base and flipnet.restoration.init, shipped with their recipes, then the "
+    "pipeline's restoration training): they measure that miniature, not the published method; read them "
+    "against the identity row (docs/flipnet.md)."
 )
 
 

@@ -125,16 +125,17 @@ def _restoration(args: argparse.Namespace) -> int:
     from flipnet_bench.io.hashing import sha256_file
     from flipnet_bench.models.flipnet.checkpoint import FLIPNET_WEIGHTS
 
-    base = args.base if args.base is not None else Path(params.base)
+    base = args.base if args.base is not None else Path(params.restoration.init or params.base)
     # the base's weights, not just its path: resuming on top of a retrained base would mix two runs
     weights = base / FLIPNET_WEIGHTS
     settings = {"flipnet": params, "base": str(base), "pairs": [str(p) for p in args.pairs],
                 "base_sha256": sha256_file(weights) if weights.is_file() else None,
-                "pair_fraction": args.pair_fraction}  # fmt: skip
+                "pair_fraction": args.pair_fraction, "arch": args.arch}  # fmt: skip
     _claim(args, "restoration", settings, [base, args.hq, *args.pairs])
     out = train_restoration_folder(
-        base, args.hq, args.out, params, tuple(map(str, args.pairs)), args.pair_fraction
-    )
+        base, args.hq, args.out, params, tuple(map(str, args.pairs)), args.pair_fraction,
+        arch_options=tuple(args.arch),
+    )  # fmt: skip
     print(f"FLIPNET restoration checkpoint written to {out}")
     return 0
 
@@ -213,7 +214,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "restoration",
         help='train the restoration mode further from a joint checkpoint: "+O" or, with --pairs, "+O/F"',
     )
-    r.add_argument("--base", type=Path, default=None, help="joint FLIPNET checkpoint (default: flipnet.base)")
+    r.add_argument(
+        "--base",
+        type=Path,
+        default=None,
+        help="FLIPNET checkpoint to continue (default: flipnet.restoration.init, else flipnet.base)",
+    )
+    r.add_argument(
+        "--arch",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="architecture options that add no weights, set on the base first (e.g. boosthub_window=2)",
+    )
     r.add_argument("--hq", required=True, type=Path, help="HQ faces (classic pairs degraded online)")
     r.add_argument("--pairs", nargs="*", type=Path, default=[], help="synthesized pair folders (lq/ + hq/)")
     r.add_argument("--pair-fraction", type=float, default=0.0, help="probability a step uses --pairs")

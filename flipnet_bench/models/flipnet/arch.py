@@ -64,8 +64,39 @@ class FlipnetArch:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(FlipnetArch)}
 
+    def with_options(self, options: list[str]) -> FlipnetArch:
+        """This architecture with ``key=value`` options set (``train restoration --arch``): only options
+        that leave the trainable weights as they are, so a trained checkpoint loads under them."""
+        fields = {f.name: f for f in dataclasses.fields(FlipnetArch)}
+        values = self.to_dict()
+        for item in options:
+            key, sep, value = item.partition("=")
+            if not sep or key not in fields:
+                raise ParamsError(
+                    f"architecture option {item!r}: expected key=value, key one of {sorted(fields)}"
+                )
+            if key in WEIGHT_KEYS:
+                raise ParamsError(
+                    f"architecture option {key!r} changes the trainable weights; train a new model"
+                )
+            kind = type(values[key])
+            if kind is bool:
+                values[key] = value.lower() in ("1", "true", "yes")
+            else:
+                try:
+                    values[key] = kind(value)
+                except ValueError:
+                    raise ParamsError(
+                        f"architecture option {item!r}: {value!r} is not a valid {kind.__name__}"
+                    ) from None
+        return FlipnetArch(**values)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FlipnetArch:
         """From a checkpoint's ``arch``. A key written before its option existed takes the default, except
         ``cond_noise``: checkpoints older than it were trained with the condition at the target's t."""
         return cls(**{"cond_noise": "tied", **data})
+
+
+#: Options that change which weights are trainable or their shapes: fixed once a model is trained.
+WEIGHT_KEYS = frozenset({"lora_rank", "adapter_hidden", "finetune_embedding"})

@@ -91,9 +91,14 @@ def resolve_prior_path(folder: str | Path, recorded: str, hub_id_allowed: bool =
 
 
 def load_flipnet(
-    folder: str | Path, prior_path: str | None = None, device: str | torch.device = "cpu"
+    folder: str | Path,
+    prior_path: str | None = None,
+    device: str | torch.device = "cpu",
+    arch_options: tuple[str, ...] = (),
 ) -> Flipnet:
-    """Rebuild a trained FLIPNET (frozen prior + saved trainable parts), in eval mode on ``device``."""
+    """Rebuild a trained FLIPNET (frozen prior + saved trainable parts), in eval mode on ``device``.
+    ``arch_options`` (``key=value``) set architecture options that add no weights
+    (:meth:`FlipnetArch.with_options`), e.g. BoostHub's window for restoration training."""
     from safetensors.torch import load_file
 
     folder = Path(folder)
@@ -113,7 +118,7 @@ def load_flipnet(
         )
     e = info["embedding"]
     embedding = FaceEmbedding(int(e["dim"]), int(e["width"]), int(e["resolution"]))
-    arch = FlipnetArch.from_dict(info["arch"])
+    arch = FlipnetArch.from_dict(info["arch"]).with_options(list(arch_options))
     model = Flipnet(open_prior(info["config"], prior_path), embedding, arch)
     state = load_file(str(folder / FLIPNET_WEIGHTS))
     missing, unexpected = model.load_state_dict(state, strict=False)

@@ -53,6 +53,10 @@ class RestorationParams:
     method name."""
 
     steps: int = 100
+    #: The checkpoint both variants continue from; None = ``flipnet.base`` itself. Set to a restoration-mode
+    #: checkpoint trained further from that base on "+O" (shipped, its recipe.md), as the baseline restorer's
+    #: ``restorer.train.init``: the variants then differ in what their last ``steps`` trained on.
+    init: str | None = None
     variants: dict[str, RestorerVariant] = field(default_factory=_restoration_variants)
 
     def __post_init__(self) -> None:
@@ -78,7 +82,7 @@ class FlipnetParams(FlipnetArch):
     checkpoint: str = "out/methods/flipnet"
     #: The jointly trained model (both modes) the pipeline synthesizes pairs with and trains the restoration
     #: variants from: shipped, made by `train embedding` + `train flipnet` (its recipe.md says how).
-    base: str = "checkpoints/flipnet-tiny"
+    base: str = "checkpoints/flipnet-tiny-latent-zsnr"
     seed: int = 0
     steps: int = 300
     batch_size: int = 8
