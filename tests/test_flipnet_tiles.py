@@ -75,9 +75,18 @@ def test_each_tile_is_its_own_native_crop_sample(checkpoint: Path) -> None:
     assert whole.shape == hq.shape and not torch.equal(whole, lq)
 
 
-def test_tiled_refuses_images_smaller_than_a_tile(checkpoint: Path) -> None:
-    with pytest.raises(BenchError, match="smaller than the model's 16"):
-        _degrade(checkpoint, tiled=True)(_images(1, 12, 40), [0], seed=0)
+def test_a_side_shorter_than_a_tile_is_mirror_padded_and_cropped_back(checkpoint: Path) -> None:
+    """12 px high with 16² tiles: the image mirrored to 16 rows at its end is degraded, then cropped back;
+    half a tile or less is refused."""
+    deg, hq = _degrade(checkpoint, tiled=True), _images(1, 12, 40)
+    lq, _ = deg(hq, [0], seed=0)
+    assert lq.shape == hq.shape
+    padded = torch.nn.functional.pad(hq, (0, 0, 0, 4), mode="reflect")
+    assert torch.equal(padded[:, :, 12:], hq[:, :, 7:11].flip(2))  # rows 10, 9, 8, 7 mirrored
+    ref, _ = deg(padded, [0], seed=0)
+    assert torch.equal(lq, ref[:, :, :12])
+    with pytest.raises(BenchError, match="not larger than half the model's 16"):
+        deg(_images(1, 8, 40), [0], seed=0)
 
 
 def test_realism_study_has_a_flipnet_row_naming_its_checkpoint(checkpoint: Path, tmp_path: Path) -> None:

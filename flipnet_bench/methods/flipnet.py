@@ -154,6 +154,8 @@ class FlipnetDegradation(Degradation):
     overlap), so the output has the input's size and does not depend on batching. ``tile_overlap`` > 0 (a
     fraction of the tile, at most 0.5) overlaps neighbouring tiles by that much and cross-fades them linearly
     (against visible seams).
+    A side shorter than a tile (but longer than half of one) is mirror-padded at its end to one tile and the
+    output cropped back, so every output pixel is still sampled at the input's own scale.
     """
 
     name = "flipnet"
@@ -181,11 +183,14 @@ class FlipnetDegradation(Degradation):
     def _tiled(self, hq: torch.Tensor, indices: Sequence[int], seed: int) -> torch.Tensor:
         size = self.sampler.model.prior.config.resolution
         h, w = hq.shape[-2:]
-        if min(h, w) < size:
+        if 2 * min(h, w) <= size:
             raise BenchError(
-                f"flipnet tiled degradation: images of {h}×{w} px are smaller than the model's {size}² "
-                "tiles; use larger images or tiled: false"
+                f"flipnet tiled degradation: images of {h}×{w} px are not larger than half the model's "
+                f"{size}² tiles; use larger images or tiled: false"
             )
+        if min(h, w) < size:  # mirror-pad the short side(s) at the end to one tile, crop the output back
+            padded = torch.nn.functional.pad(hq, (0, max(size - w, 0), 0, max(size - h, 0)), mode="reflect")
+            return self._tiled(padded, indices, seed)[..., :h, :w]
         ov = round(self.overlap * size)  # px
         origins = [(top, left) for top in tile_starts(h, size, ov) for left in tile_starts(w, size, ov)]
         tiles = torch.stack([img[:, t : t + size, x : x + size] for img in hq for t, x in origins])

@@ -223,6 +223,10 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "realism-full-3000-target": lambda out: realism_block.target_sentence(
         out.root, realism_block.RECORD_3000
     ),
+    "realism-full-zsnr": lambda out: realism_block.study_tables(out.root, realism_block.RECORD_ZSNR),
+    "realism-full-zsnr-target": lambda out: realism_block.target_sentence(
+        out.root, realism_block.RECORD_ZSNR
+    ),
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),

@@ -26,6 +26,8 @@ RECORD_LONG = Path("benchmarks") / "results" / "realism_full_long.json"
 RECORD_COND = Path("benchmarks") / "results" / "realism_full_cond.json"
 #: The same checkpoint from noise (as published).
 RECORD_3000 = Path("benchmarks") / "results" / "realism_full_3000.json"
+#: The pipeline's joint model (``tiny-latent-zsnr``, checkpoints/flipnet-tiny-latent-zsnr), from noise.
+RECORD_ZSNR = Path("benchmarks") / "results" / "realism_full_zsnr.json"
 ROWS = ("flipnet", "clean", "classic")
 
 
