@@ -1,5 +1,8 @@
 """The README's restoration figure from `dvc repro` outputs: LQ | each method | HQ for the first faces of the
-synthetic test set. Usage: python scripts/pipeline_grid.py [--methods restorer_o flipnet] [--n 6]."""
+synthetic test set.
+
+    python scripts/pipeline_grid.py [--methods restorer_o flipnet_o flipnet] [--n 6]
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ def _load(folder: Path, stem: str) -> torch.Tensor:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--restored", type=Path, default=Path("out/restored/synthetic-hq-test"))
-    ap.add_argument("--methods", nargs="+", default=["restorer_o", "flipnet"])
+    ap.add_argument("--methods", nargs="+", default=["restorer_o", "flipnet_o", "flipnet"])
     ap.add_argument("--n", type=int, default=6)
     ap.add_argument("--out", type=Path, default=Path("docs/pipeline_restore.png"))
     args = ap.parse_args()
