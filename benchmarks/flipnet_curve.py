@@ -45,7 +45,7 @@ from typing import Any
 import torch
 
 from flipnet_bench import heap
-from flipnet_bench.config import load_section
+from flipnet_bench.config import load_section, parse_assignments
 from flipnet_bench.io import list_images, read_image, to_tensor, write_image, write_json
 from flipnet_bench.methods.flipnet import FlipnetRestorer
 from flipnet_bench.methods.run import restore_folder
@@ -176,10 +176,11 @@ def main() -> None:
             f.write(json.dumps(row) + "\n")
     model_dir = args.out / "model"
     base = args.base or Path(params.base)
+    arch = parse_assignments(args.arch, "--arch")
     for steps in args.steps:
         p = dataclasses.replace(params, restoration=dataclasses.replace(params.restoration, steps=steps))
         t0 = time.time()
-        train_restoration_folder(base, Path(data.hq_train), model_dir, p, arch_options=tuple(args.arch))
+        train_restoration_folder(base, Path(data.hq_train), model_dir, p, arch_options=arch)
         train_s = time.time() - t0
         ckpt = args.out / f"ckpt-{steps}"
         if not ckpt.is_dir():

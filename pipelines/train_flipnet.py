@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> None:
     pipeline_params()  # points the weights manager at pipeline.weights_dir (LPIPS loss)
     data, params = load_section("data"), load_section("flipnet")
     variant = params.restoration.variant(args.variant)
-    base = Path(params.restoration.init or params.base)
+    base = Path(params.restoration_start)
     pair_dirs = tuple(str(synth_dir(OUT_DIR, name)) for name in variant.pairs)
     settings = {
         "flipnet": to_dict(params),

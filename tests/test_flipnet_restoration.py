@@ -69,10 +69,10 @@ def test_bad_inputs_are_clear_errors(setup, tmp_path: Path) -> None:
 def test_arch_options_train_under_a_window_and_are_kept(setup, tmp_path: Path) -> None:
     base, hq, _, params = setup
     plain = train_restoration_folder(base, hq, tmp_path / "o", params)
-    window = train_restoration_folder(base, hq, tmp_path / "w", params, arch_options=("boosthub_window=0",))
+    window = train_restoration_folder(base, hq, tmp_path / "w", params, arch_options={"boosthub_window": 0})
     a = _weights(plain)
     assert all(torch.equal(a[k], v) for k, v in _weights(window).items())  # the base's own value: same run
-    local = train_restoration_folder(base, hq, tmp_path / "l", params, arch_options=("boosthub_window=1",))
+    local = train_restoration_folder(base, hq, tmp_path / "l", params, arch_options={"boosthub_window": 1})
     assert any(not torch.equal(a[k], v) for k, v in _weights(local).items())  # the window reached training
     assert json.loads((local / "flipnet.json").read_text())["arch"]["boosthub_window"] == 1
     assert json.loads((local / "restoration.json").read_text())["arch_options"] == ["boosthub_window=1"]
@@ -80,16 +80,16 @@ def test_arch_options_train_under_a_window_and_are_kept(setup, tmp_path: Path) -
 
 @pytest.mark.parametrize(
     ("option", "message"),
-    [("lora_rank=4", "changes the trainable weights"), ("window=2", "key one of"),
-     ("boosthub_window", "expected key=value"), ("boosthub_window=two", "is not a valid int")],
+    [({"lora_rank": 4}, "change the trainable weights"), ({"window": 2}, "unknown params key flipnet.window"),
+     ({"boosthub_window": "two"}, "flipnet.boosthub_window: expected an integer")],
 )  # fmt: skip
-def test_bad_arch_options_are_clear_errors(setup, tmp_path: Path, option: str, message: str) -> None:
+def test_bad_arch_options_are_clear_errors(setup, tmp_path: Path, option: dict, message: str) -> None:
     base, hq, _, params = setup
     with pytest.raises(BenchError, match=message):
-        train_restoration_folder(base, hq, tmp_path / "x", params, arch_options=(option,))
+        train_restoration_folder(base, hq, tmp_path / "x", params, arch_options=option)
 
 
-def test_cli_starts_from_restoration_init_and_sets_arch(setup, tmp_path: Path) -> None:
+def test_cli_starts_from_restoration_init_and_sets_arch(setup, tmp_path: Path, capsys) -> None:
     """`train restoration` without --base continues flipnet.restoration.init when params set it, and --arch
     reaches the checkpoint."""
     import yaml
@@ -103,6 +103,8 @@ def test_cli_starts_from_restoration_init_and_sets_arch(setup, tmp_path: Path) -
     (tmp_path / "p.yaml").write_text(yaml.safe_dump({"flipnet": section}), encoding="utf-8")
     out = tmp_path / "out"
     argv = ["train", "restoration", "--hq", str(hq), "--out", str(out), "--params", str(tmp_path / "p.yaml")]
+    assert main([*argv, "--arch", "boosthub_window"]) == 2  # not KEY=VALUE: a clear error, no traceback
+    assert "expected KEY=VALUE" in capsys.readouterr().err
     assert main([*argv, "--arch", "boosthub_window=1"]) == 0
     info = json.loads((out / "restoration.json").read_text())
     assert info["base"] == str(init) and info["arch_options"] == ["boosthub_window=1"]

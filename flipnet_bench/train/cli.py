@@ -118,23 +118,24 @@ def _flipnet(args: argparse.Namespace) -> int:
 
 
 def _restoration(args: argparse.Namespace) -> int:
-    from flipnet_bench.config import load_section
+    from flipnet_bench.config import load_section, parse_assignments
     from flipnet_bench.train.flipnet import train_restoration_folder
 
     params = load_section("flipnet", args.params)
     from flipnet_bench.io.hashing import sha256_file
     from flipnet_bench.models.flipnet.checkpoint import FLIPNET_WEIGHTS
 
-    base = args.base if args.base is not None else Path(params.restoration.init or params.base)
+    base = args.base if args.base is not None else Path(params.restoration_start)
+    arch = parse_assignments(args.arch, "--arch")
     # the base's weights, not just its path: resuming on top of a retrained base would mix two runs
     weights = base / FLIPNET_WEIGHTS
     settings = {"flipnet": params, "base": str(base), "pairs": [str(p) for p in args.pairs],
                 "base_sha256": sha256_file(weights) if weights.is_file() else None,
-                "pair_fraction": args.pair_fraction, "arch": args.arch}  # fmt: skip
+                "pair_fraction": args.pair_fraction, "arch": arch}  # fmt: skip
     _claim(args, "restoration", settings, [base, args.hq, *args.pairs])
     out = train_restoration_folder(
         base, args.hq, args.out, params, tuple(map(str, args.pairs)), args.pair_fraction,
-        arch_options=tuple(args.arch),
+        arch_options=arch,
     )  # fmt: skip
     print(f"FLIPNET restoration checkpoint written to {out}")
     return 0

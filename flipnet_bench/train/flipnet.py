@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -198,14 +199,14 @@ def train_restoration_folder(
     pair_dirs: tuple[str, ...] = (),
     pair_fraction: float = 0.0,
     records: Path | None = None,
-    arch_options: tuple[str, ...] = (),
+    arch_options: dict[str, Any] | None = None,
 ) -> Path:
     """Continue the trained FLIPNET ``base`` in restoration mode for ``params.restoration.steps`` steps
     (fresh optimizer, the base's weights as the start): classic pairs made online ("+O") and, with
     probability ``pair_fraction`` per step, stored synthesized pairs from ``pair_dirs`` ("+O/F"). Every step
     draws the same random numbers whatever the pairs, so "+O" and "+O/F" differ in training data only.
-    ``arch_options`` (``key=value``) set weight-free architecture options on the base first, e.g.
-    ``boosthub_window=2``; the checkpoint written keeps them.
+    ``arch_options`` set weight-free architecture options on the base first, e.g. ``{"boosthub_window": 2}``;
+    the checkpoint written keeps them.
 
     Writes the checkpoint and ``restoration.json`` (the base's weights hash, the pairs) into ``out``; the one
     entry point of `flipnet-bench train restoration` and the ``train-flipnet-*`` stages."""
@@ -218,7 +219,7 @@ def train_restoration_folder(
     list_images(hq_dir, recursive=True)
     torch.manual_seed(params.seed)
     info = json.loads((base / FLIPNET_CONFIG).read_text(encoding="utf-8"))
-    model = load_flipnet(base, arch_options=tuple(arch_options))
+    model = load_flipnet(base, arch_options=arch_options)
     res = model.prior.config.resolution
     hq = load_faces(Path(hq_dir), DATA_RESOLUTION, desc="HQ faces")
     lq_pairs, hq_pairs, _ = load_pair_folders(tuple(pair_dirs))
@@ -264,7 +265,7 @@ def train_restoration_folder(
             "steps": params.restoration.steps,
             "pairs": [Path(p).name for p in pair_dirs],
             "pair_fraction": pair_fraction,
-            "arch_options": list(arch_options),
+            "arch_options": [f"{k}={v}" for k, v in (arch_options or {}).items()],  # as typed after --arch
         },
     )
     return out

@@ -11,10 +11,11 @@ Kept free of torch imports: params.yaml is validated by every command at start-u
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flipnet_bench.config import ParamsError, check_range
+from flipnet_bench.config import ParamsError, check_range, parse_dataclass
 
 
 @dataclass(frozen=True)
@@ -64,32 +65,16 @@ class FlipnetArch:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(FlipnetArch)}
 
-    def with_options(self, options: list[str]) -> FlipnetArch:
-        """This architecture with ``key=value`` options set (``train restoration --arch``): only options
-        that leave the trainable weights as they are, so a trained checkpoint loads under them."""
-        fields = {f.name: f for f in dataclasses.fields(FlipnetArch)}
-        values = self.to_dict()
-        for item in options:
-            key, sep, value = item.partition("=")
-            if not sep or key not in fields:
-                raise ParamsError(
-                    f"architecture option {item!r}: expected key=value, key one of {sorted(fields)}"
-                )
-            if key in WEIGHT_KEYS:
-                raise ParamsError(
-                    f"architecture option {key!r} changes the trainable weights; train a new model"
-                )
-            kind = type(values[key])
-            if kind is bool:
-                values[key] = value.lower() in ("1", "true", "yes")
-            else:
-                try:
-                    values[key] = kind(value)
-                except ValueError:
-                    raise ParamsError(
-                        f"architecture option {item!r}: {value!r} is not a valid {kind.__name__}"
-                    ) from None
-        return FlipnetArch(**values)
+    def with_options(self, options: Mapping[str, Any]) -> FlipnetArch:
+        """This architecture with ``options`` (``flipnet:`` keys, e.g. ``{"boosthub_window": 2}``) set, each
+        checked as params.yaml checks it: only options that leave the trainable weights as they are, so a
+        trained checkpoint loads under them (``train restoration --arch``)."""
+        fixed = sorted(WEIGHT_KEYS & set(options))
+        if fixed:
+            raise ParamsError(
+                f"architecture option(s) {fixed} change the trainable weights; train a new model"
+            )
+        return parse_dataclass(FlipnetArch, {**self.to_dict(), **options}, "flipnet")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FlipnetArch:

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -94,11 +96,11 @@ def load_flipnet(
     folder: str | Path,
     prior_path: str | None = None,
     device: str | torch.device = "cpu",
-    arch_options: tuple[str, ...] = (),
+    arch_options: Mapping[str, Any] | None = None,
 ) -> Flipnet:
     """Rebuild a trained FLIPNET (frozen prior + saved trainable parts), in eval mode on ``device``.
-    ``arch_options`` (``key=value``) set architecture options that add no weights
-    (:meth:`FlipnetArch.with_options`), e.g. BoostHub's window for restoration training."""
+    ``arch_options`` set architecture options that add no weights (:meth:`FlipnetArch.with_options`), e.g.
+    ``{"boosthub_window": 2}`` for restoration training."""
     from safetensors.torch import load_file
 
     folder = Path(folder)
@@ -118,7 +120,7 @@ def load_flipnet(
         )
     e = info["embedding"]
     embedding = FaceEmbedding(int(e["dim"]), int(e["width"]), int(e["resolution"]))
-    arch = FlipnetArch.from_dict(info["arch"]).with_options(list(arch_options))
+    arch = FlipnetArch.from_dict(info["arch"]).with_options(arch_options or {})
     model = Flipnet(open_prior(info["config"], prior_path), embedding, arch)
     state = load_file(str(folder / FLIPNET_WEIGHTS))
     missing, unexpected = model.load_state_dict(state, strict=False)

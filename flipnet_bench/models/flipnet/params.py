@@ -118,6 +118,11 @@ class FlipnetParams(FlipnetArch):
     embedding: EmbeddingParams = field(default_factory=EmbeddingParams)
     restoration: RestorationParams = field(default_factory=RestorationParams)
 
+    @property
+    def restoration_start(self) -> str:
+        """The checkpoint the restoration variants (and `train restoration` without --base) continue from."""
+        return self.restoration.init or self.base
+
     def __post_init__(self) -> None:
         super().__post_init__()
         check_range("flipnet.steps", self.steps, 0, 10_000_000)
