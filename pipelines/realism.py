@@ -45,8 +45,9 @@ def check_manifests(folders: list[Path]) -> None:
 def main(args: argparse.Namespace) -> None:
     pipe, data = pipeline_params(), load_section("data")
     synth, ev, params = load_section("synth"), load_section("evaluate"), load_section("realism")
-    # the flipnet row degrades with the joint model unless realism.flipnet_checkpoint names another
-    flipnet_checkpoint = params.flipnet_checkpoint or load_section("flipnet").base
+    # the flipnet row degrades with the pipeline's degradation checkpoint (flipnet.degradation.init, else the
+    # joint model) unless realism.flipnet_checkpoint names another
+    flipnet_checkpoint = params.flipnet_checkpoint or load_section("flipnet").degradation_start
     real = {name: Path(folder) for name, folder in params.real.items()}
     check_disjoint(real, pipe.flipnet_real_lq, data)
     check_manifests([Path(params.hq), *real.values()])

@@ -28,20 +28,11 @@ from pathlib import Path
 import torch
 
 from flipnet_bench.degrade import create_degradation
-from flipnet_bench.io import to_tensor
 from flipnet_bench.models.flipnet.checkpoint import load_flipnet
 from flipnet_bench.models.flipnet.diagnostics import x0_fidelity
 from flipnet_bench.models.flipnet.embedding import DEGRADE
-from flipnet_bench.report.realism_features import load_images
+from flipnet_bench.report.realism_features import centre_tiles, load_images
 from flipnet_bench.train.flipnet import crop_pairs, load_real_pairs
-
-
-def centre_tiles(faces: list, size: int) -> torch.Tensor:
-    """The centre ``size``² crop of each image (all at least ``size`` px on each side)."""
-    hq = to_tensor(faces)
-    h, w = hq.shape[-2:]
-    top, left = (h - size) // 2, (w - size) // 2
-    return hq[:, :, top : top + size, left : left + size]
 
 
 @torch.no_grad()

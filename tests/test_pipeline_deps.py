@@ -132,7 +132,7 @@ def test_package_has_no_import_cycle() -> None:
 @pytest.mark.parametrize("init", [None, "checkpoints/some-restoration-start"])
 def test_flipnet_variants_depend_on_the_checkpoint_they_start_from(tmp_path: Path, init: str | None) -> None:
     """flipnet.restoration.init, when set, is what the restoration variants train from (and depend on); the
-    joint model stays the synthesis stage's dep either way."""
+    synthesis stage does not read it."""
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     params["flipnet"].setdefault("restoration", {})["init"] = init
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
@@ -141,4 +141,22 @@ def test_flipnet_variants_depend_on_the_checkpoint_they_start_from(tmp_path: Pat
     for name in ("train-flipnet-o", "train-flipnet-of"):
         assert start in generated[name]["deps"]
         assert (base in generated[name]["deps"]) == (init is None)
-    assert base in generated["synth-flipnet"]["deps"]
+    assert "${flipnet.restoration.init}" not in generated["synth-flipnet"]["deps"]
+
+
+@pytest.mark.parametrize("init", [None, "checkpoints/some-degradation-start"])
+def test_flipnet_synthesis_depends_on_its_degradation_checkpoint(tmp_path: Path, init: str | None) -> None:
+    """flipnet.degradation.init, when set, is what synth-flipnet and the realism study's flipnet row degrade
+    with (passed on the command line and a dep); else the joint model. The restoration variants do not read
+    it."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["flipnet"]["degradation"] = {"init": init}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    generated = yaml.safe_load(generate(tmp_path / "params.yaml"))["stages"]
+    start = "${flipnet.base}" if init is None else "${flipnet.degradation.init}"
+    synth = generated["synth-flipnet"]
+    assert start in synth["deps"] and synth["cmd"].endswith(f"--checkpoint {start}")
+    assert ("${flipnet.base}" in synth["deps"]) == (init is None)
+    assert start in generated["realism"]["deps"]
+    for name in ("train-flipnet-o", "train-flipnet-of"):
+        assert "${flipnet.degradation.init}" not in generated[name]["deps"]

@@ -82,10 +82,19 @@ def setup(params: dict[str, Any]) -> list[Stage]:
     ]
 
 
+def degradation_start(params: dict[str, Any]) -> str:
+    """The checkpoint FLIPNET's degradation mode runs from in the pipeline: flipnet.degradation.init when it
+    is set, else the joint model."""
+    if params["flipnet"].degradation.init is not None:
+        return "${flipnet.degradation.init}"
+    return "${flipnet.base}"
+
+
 def synth(params: dict[str, Any]) -> list[Stage]:
     """LQ/HQ pair sets from the HQ train split, one per ``synth.models`` entry, and FLIPNET's (checkpoint)."""
     models = params["synth"].models
     record = ("out/prepare/sets/${synth.source}.json",)
+    degrader = degradation_start(params)
     return [
         Stage(
             "synth",
@@ -100,9 +109,9 @@ def synth(params: dict[str, Any]) -> list[Stage]:
         Stage(
             "synth-flipnet",
             "pipelines/synth.py",
-            "flipnet --checkpoint ${flipnet.base}",
+            f"flipnet --checkpoint {degrader}",
             selects=(registry_target(DEGRADATIONS, "flipnet"),),
-            deps=("${flipnet.base}", *record),
+            deps=(degrader, *record),
             outs=("out/synth/flipnet",),
             desc="params flipnet: the sampling keys (flipnet.sample_*, scheduler), also when added with "
             "`dvc exp run -S`",
@@ -286,12 +295,13 @@ def report(params: dict[str, Any]) -> list[Stage]:
             "pipelines/realism.py",
             "--png docs/plots_realism.png",
             selects=tuple(sorted({registry_target(DEGRADATIONS, m) for m in realism.models})),
-            deps=("${flipnet.base}", crops, "out/weights.json", *synthesized, "out/prepare/sets"),
+            deps=(degradation_start(params), crops, "out/weights.json", *synthesized, "out/prepare/sets"),
             narrow={"pipeline": ("pipeline.sets", "pipeline.flipnet_real_lq"), "data": ("data",)},
             outs=("out/realism",),
             metrics=({"metrics/realism.json": UNCACHED},),
             plots=("out/plots/realism.csv", {"docs/plots_realism.png": UNCACHED}),
-            desc="flipnet.base (a dep): the flipnet row degrades with it (realism.flipnet_checkpoint: null)",
+            desc="flipnet.degradation.init, else flipnet.base (a dep): the flipnet row degrades with it "
+            "(realism.flipnet_checkpoint: null)",
         ),
         Stage(
             "leaderboard",

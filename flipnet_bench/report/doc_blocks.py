@@ -18,6 +18,7 @@ from pathlib import Path
 from flipnet_bench.errors import BenchError
 from flipnet_bench.report import (
     curve_block,
+    degrade_block,
     of_block,
     overfit_block,
     perf_blocks,
@@ -227,7 +228,14 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "realism-full-zsnr-target": lambda out: realism_block.target_sentence(
         out.root, realism_block.RECORD_ZSNR
     ),
+    "realism-full-degrade": lambda out: realism_block.study_tables(out.root, realism_block.RECORD_DEGRADE),
+    "realism-full-degrade-target": lambda out: realism_block.target_sentence(
+        out.root, realism_block.RECORD_DEGRADE
+    ),
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
+    "flipnet-degrade-curve": lambda out: degrade_block.degrade_curve_table(out.root),
+    "ae-degradation": lambda out: degrade_block.ae_table(out.root),  # benchmarks/results/ae_degradation.jsonl
+    "flipnet-decoder-probe": lambda out: degrade_block.decoder_probe_table(out.root),
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
     "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl

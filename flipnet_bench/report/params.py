@@ -56,7 +56,8 @@ class RealismParams:
     hq: str = f"{_REALISM_ROOT}/hq"
     real: dict[str, str] = field(default_factory=lambda: {s: f"{_REALISM_ROOT}/{s}" for s in _REALISM_SETS})
     models: list[str] = field(default_factory=lambda: list(DEFAULT_REALISM_MODELS))
-    #: The ``flipnet`` row's checkpoint; None = the joint model, ``flipnet.base`` (the stage resolves it).
+    #: The ``flipnet`` row's checkpoint; None = the pipeline's degradation checkpoint,
+    #: ``flipnet.degradation.init`` or else ``flipnet.base`` (the stage resolves it).
     flipnet_checkpoint: str | None = None
     pixel_scale: float | None = 1.0  # face scale of ``hq`` relative to 512² (None: from the image size)
     eval_size: int | None = None  # None: native pixels

@@ -28,6 +28,8 @@ RECORD_COND = Path("benchmarks") / "results" / "realism_full_cond.json"
 RECORD_3000 = Path("benchmarks") / "results" / "realism_full_3000.json"
 #: The pipeline's joint model (``tiny-latent-zsnr``, checkpoints/flipnet-tiny-latent-zsnr), from noise.
 RECORD_ZSNR = Path("benchmarks") / "results" / "realism_full_zsnr.json"
+#: Its degradation mode trained 2,000 more steps on the real pairs with BoostHub's window (from noise).
+RECORD_DEGRADE = Path("benchmarks") / "results" / "realism_full_degrade.json"
 ROWS = ("flipnet", "clean", "classic")
 
 

@@ -87,8 +87,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p.add_argument(
         "--flipnet-checkpoint",
-        default=FlipnetParams().base,
-        help="checkpoint of the flipnet row (tiled at native scale; default: the joint model %(default)s)",
+        default=FlipnetParams().degradation_start,
+        help="checkpoint of the flipnet row (tiled at native scale; default: %(default)s)",
     )
     p.add_argument(
         "--flipnet-start",

@@ -28,6 +28,19 @@ def load_images(folder: Path, max_images: int, seed: int) -> list[np.ndarray]:
     return [read_image(p) for p in select_files(Path(folder), max_images, seed)]
 
 
+def centre_tiles(images: list[np.ndarray], size: int) -> torch.Tensor:
+    """The centre ``size``² crop of each image (all of one size, at least ``size`` px on each side), as a
+    float N×3×size×size tensor in [0, 1]: the face tiles of the degradation-mode diagnostics."""
+    from flipnet_bench.io import to_tensor
+
+    hq = to_tensor(images)
+    h, w = hq.shape[-2:]
+    if min(h, w) < size:
+        raise BenchError(f"images of {h}×{w} px have no centre tile of {size}²")
+    top, left = (h - size) // 2, (w - size) // 2
+    return hq[:, :, top : top + size, left : left + size]
+
+
 def _by_size(images: list[np.ndarray]) -> dict[tuple[int, ...], list[int]]:
     groups: dict[tuple[int, ...], list[int]] = {}
     for i, img in enumerate(images):

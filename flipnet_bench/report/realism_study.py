@@ -68,8 +68,8 @@ class StudySettings:
     eval_size: int | None = None  # None: native pixels; a size resizes every image first
     models: tuple[str, ...] = DEFAULT_REALISM_MODELS
     jackknife_groups: int = 100
-    #: the ``flipnet`` row's checkpoint (default: the joint model, flipnet.base's typed default)
-    flipnet_checkpoint: str = field(default_factory=lambda: FlipnetParams().base)
+    #: the ``flipnet`` row's checkpoint (default: FlipnetParams' typed degradation checkpoint)
+    flipnet_checkpoint: str = field(default_factory=lambda: FlipnetParams().degradation_start)
     #: where the ``flipnet`` row's samples start (``flipnet.sample_start``: noise as published, or condition)
     flipnet_start: str = FlipnetParams.sample_start
 

@@ -1,4 +1,4 @@
-"""``flipnet-bench train prior|embedding|flipnet|restoration``: the FLIPNET training stages.
+"""``flipnet-bench train prior|autoencoder|embedding|flipnet|restoration|degradation``: FLIPNET training.
 
 Each command resumes from its ``--out`` folder when re-run, and runs unchanged under ``accelerate launch``
 (``accelerate launch -m flipnet_bench.cli train ...``).
@@ -21,6 +21,7 @@ OWNED = {
     "embedding": ("stage1", "stage2", "embedding.safetensors", "embedding.json", "params.json"),
     "flipnet": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json"),
     "restoration": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json", "restoration.json"),
+    "degradation": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json", "degradation.json"),
 }
 
 
@@ -141,12 +142,50 @@ def _restoration(args: argparse.Namespace) -> int:
     return 0
 
 
+def _degradation(args: argparse.Namespace) -> int:
+    from flipnet_bench.config import load_section, parse_assignments
+    from flipnet_bench.io.hashing import sha256_file
+    from flipnet_bench.models.flipnet.checkpoint import FLIPNET_WEIGHTS
+    from flipnet_bench.train.flipnet_degradation import train_degradation_folder
+
+    params = load_section("flipnet", args.params)
+    base = args.base if args.base is not None else Path(params.degradation_start)
+    arch = parse_assignments(args.arch, "--arch")
+    weights = base / FLIPNET_WEIGHTS
+    settings = {"flipnet": params, "base": str(base), "real_pairs": str(args.real_pairs),
+                "base_sha256": sha256_file(weights) if weights.is_file() else None, "arch": arch}  # fmt: skip
+    _claim(args, "degradation", settings, [base, args.real_pairs])
+    out = train_degradation_folder(base, args.real_pairs, args.out, params, arch_options=arch)
+    print(f"FLIPNET degradation checkpoint written to {out}")
+    return 0
+
+
 _OVERWRITE = "replace a folder made with other settings (or not by flipnet-bench): only the trainer's files"
 
 
 def command_line() -> str:
     """The command as typed (recorded in checkpoints for provenance)."""
     return "flipnet-bench " + shlex.join(sys.argv[1:])
+
+
+def _continue_args(parser: argparse.ArgumentParser, mode: str) -> None:
+    """The options of a command that continues a FLIPNET checkpoint in one mode."""
+    parser.add_argument(
+        "--base",
+        type=Path,
+        default=None,
+        help=f"FLIPNET checkpoint to continue (default: flipnet.{mode}.init, else flipnet.base)",
+    )
+    parser.add_argument(
+        "--arch",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="architecture options that add no weights, set on the base first (e.g. boosthub_window=2)",
+    )
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -215,23 +254,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "restoration",
         help='train the restoration mode further from a joint checkpoint: "+O" or, with --pairs, "+O/F"',
     )
-    r.add_argument(
-        "--base",
-        type=Path,
-        default=None,
-        help="FLIPNET checkpoint to continue (default: flipnet.restoration.init, else flipnet.base)",
-    )
-    r.add_argument(
-        "--arch",
-        nargs="*",
-        default=[],
-        metavar="KEY=VALUE",
-        help="architecture options that add no weights, set on the base first (e.g. boosthub_window=2)",
-    )
+    _continue_args(r, "restoration")
     r.add_argument("--hq", required=True, type=Path, help="HQ faces (classic pairs degraded online)")
     r.add_argument("--pairs", nargs="*", type=Path, default=[], help="synthesized pair folders (lq/ + hq/)")
     r.add_argument("--pair-fraction", type=float, default=0.0, help="probability a step uses --pairs")
-    r.add_argument("--out", required=True, type=Path)
-    r.add_argument("--params", type=Path, default=Path("params.yaml"))
-    r.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
     r.set_defaults(func=_restoration)
+
+    d = stages.add_parser(
+        "degradation",
+        help="train the degradation mode further from a joint checkpoint on real natural-scene pairs",
+    )
+    _continue_args(d, "degradation")
+    d.add_argument("--real-pairs", required=True, type=Path, help="real pairs folder with lq/ and gt/")
+    d.set_defaults(func=_degradation)

@@ -214,12 +214,8 @@ def train_restoration_folder(
 
     base, out = Path(base), Path(out)
     check_range("pair_fraction", pair_fraction, 0.0, 1.0)
-    if not (base / FLIPNET_WEIGHTS).is_file():
-        raise BenchError(f"{base}: no FLIPNET checkpoint to start from ({FLIPNET_WEIGHTS}); see flipnet.base")
     list_images(hq_dir, recursive=True)
-    torch.manual_seed(params.seed)
-    info = json.loads((base / FLIPNET_CONFIG).read_text(encoding="utf-8"))
-    model = load_flipnet(base, arch_options=arch_options)
+    model = load_base(base, params, arch_options)
     res = model.prior.config.resolution
     hq = load_faces(Path(hq_dir), DATA_RESOLUTION, desc="HQ faces")
     lq_pairs, hq_pairs, _ = load_pair_folders(tuple(pair_dirs))
@@ -241,31 +237,61 @@ def train_restoration_folder(
             lq, h = resize_square(degrader(h, step), res), resize_square(h, res)
         return m.losses(h, lq, RESTORE, gen, params.lambda_mse, params.lambda_perceptual, perceptual)
 
+    record = {"pairs": [Path(p).name for p in pair_dirs], "pair_fraction": pair_fraction}
+    return continue_base(base, model, out, params, params.restoration.steps, step_fn, "restoration",
+                         record, records=records, arch_options=arch_options)  # fmt: skip
+
+
+def load_base(base: Path, params: FlipnetParams, arch_options: dict[str, Any] | None) -> Flipnet:
+    """The trained FLIPNET ``base`` to continue in one mode, with weight-free ``arch_options`` set (global
+    seed from ``params`` first, so the model's construction is seeded as in a fresh run)."""
+    if not (base / FLIPNET_WEIGHTS).is_file():
+        raise BenchError(f"{base}: no FLIPNET checkpoint to start from ({FLIPNET_WEIGHTS}); see flipnet.base")
+    torch.manual_seed(params.seed)
+    return load_flipnet(base, arch_options=arch_options)
+
+
+def continue_base(
+    base: Path,
+    model: Flipnet,
+    out: Path,
+    params: FlipnetParams,
+    steps: int,
+    step_fn: Any,
+    mode: str,
+    record: dict[str, Any],
+    records: Path | None = None,
+    arch_options: dict[str, Any] | None = None,
+) -> Path:
+    """Train ``model`` (loaded from ``base`` by :func:`load_base`) for ``steps`` steps of ``step_fn`` into
+    ``out`` (fresh optimizer; resumes a run left there), then write the checkpoint (its trained steps
+    counted on from the base's), ``params.json`` and ``{mode}.json``: the base and its weights' hash, the
+    steps, ``record`` and the architecture options as typed after ``--arch``."""
     loop = LoopConfig(
         out=out,
-        steps=params.restoration.steps,
+        steps=steps,
         lr=params.lr,
         seed=params.seed,
         warmup=params.warmup,
         save_every=params.save_every,
-        desc="flipnet restoration",
+        desc=f"flipnet {mode}",
         times=None if records is None else Path(records) / TIME_FILE,
     )
     result = run_loop(loop, model, step_fn)
     if not result.finished:
-        raise BenchError("FLIPNET restoration training stopped early; re-run the same command to resume")
+        raise BenchError(f"FLIPNET {mode} training stopped early; re-run the same command to resume")
+    info = json.loads((base / FLIPNET_CONFIG).read_text(encoding="utf-8"))
     base_steps = int(info.get("trained_steps") or 0)
     save_flipnet(model, params, info["prior_path"], out, trained_steps=base_steps + result.step)
     write_json(out / "params.json", to_dict(params))
     write_json(
-        out / "restoration.json",
+        out / f"{mode}.json",
         {
             "base": str(base),
             "base_sha256": sha256_file(base / FLIPNET_WEIGHTS),
-            "steps": params.restoration.steps,
-            "pairs": [Path(p).name for p in pair_dirs],
-            "pair_fraction": pair_fraction,
-            "arch_options": [f"{k}={v}" for k, v in (arch_options or {}).items()],  # as typed after --arch
+            "steps": steps,
+            **record,
+            "arch_options": [f"{k}={v}" for k, v in (arch_options or {}).items()],
         },
     )
     return out

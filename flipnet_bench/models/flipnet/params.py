@@ -70,6 +70,21 @@ class RestorationParams:
 
 
 @dataclass(frozen=True)
+class DegradationParams:
+    """The degradation mode trained further from the joint model (``flipnet.base``) on the real
+    natural-scene pairs, as the joint training trains that mode (`train degradation`; not run by
+    `dvc repro`)."""
+
+    steps: int = 1000
+    #: The checkpoint the pipeline's ``synth-flipnet`` stage degrades with; None = ``flipnet.base`` itself.
+    #: Set to a degradation-mode checkpoint trained further from that base (shipped, its recipe.md).
+    init: str | None = None
+
+    def __post_init__(self) -> None:
+        check_range("flipnet.degradation.steps", self.steps, 1, 10_000_000)
+
+
+@dataclass(frozen=True)
 class FlipnetParams(FlipnetArch):
     """Joint FLIPNET training and sampling settings, on top of the model's own architecture settings
     (:class:`FlipnetArch`, whose keys are this section's too: ``flipnet.lora_rank``, ``flipnet.phi``, …)."""
@@ -117,11 +132,18 @@ class FlipnetParams(FlipnetArch):
     restore_samples: int = 1
     embedding: EmbeddingParams = field(default_factory=EmbeddingParams)
     restoration: RestorationParams = field(default_factory=RestorationParams)
+    degradation: DegradationParams = field(default_factory=DegradationParams)
 
     @property
     def restoration_start(self) -> str:
         """The checkpoint the restoration variants (and `train restoration` without --base) continue from."""
         return self.restoration.init or self.base
+
+    @property
+    def degradation_start(self) -> str:
+        """The checkpoint the pipeline synthesizes pairs with (and `train degradation` continues from its
+        base)."""
+        return self.degradation.init or self.base
 
     def __post_init__(self) -> None:
         super().__post_init__()
