@@ -252,9 +252,9 @@ LEGEND = (
     "run). — = the metric does not apply. Synthetic sets are degraded at the preset's 512² reference scale "
     "(every spatial parameter scaled by image size ÷ 512; docs/degradations.md). FLIPNET rows are sampled as "
     "published: from pure noise, one sample. At the bundled default's CPU scale they come from a miniature "
-    "(params.yaml flipnet.base and flipnet.restoration.init, shipped with their recipes, then the "
-    "pipeline's restoration training): they measure that miniature, not the published method; read them "
-    "against the identity row (docs/flipnet.md)."
+    "(params.yaml flipnet.base, flipnet.restoration.init and flipnet.degradation.init, shipped with their "
+    "recipes, then the pipeline's restoration training): they measure that miniature, not the published "
+    "method; read them against the identity row (docs/flipnet.md)."
 )
 
 
