@@ -67,7 +67,10 @@ def test_parity_with_pyiqa_on_real_faces(shared_data: Path, metric: NIQE, params
     ours = _score(metric, images)
     for path, img, value in zip(paths, images, ours):
         expected = float(ref(to_tensor(img)).item())
-        assert value == pytest.approx(expected, rel=1e-9), path.name  # measured agreement ~1e-12
+        # measured agreement: ~1e-12 on an Intel Xeon, up to 6.2e-5 on an AMD EPYC (both 2-core CI-class
+        # machines): the α grid search turns last-bit differences of the filtered image into a neighbouring
+        # grid point there. A wrong parameter, window or scale moves NIQE by far more than 1e-4.
+        assert value == pytest.approx(expected, rel=1e-4), path.name
 
 
 def test_resize_is_bitwise_pyiqa_in_float32() -> None:

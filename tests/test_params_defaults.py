@@ -25,6 +25,8 @@ ALLOWED_DEFAULTS = {
     "pipeline.weights_dir": "the weights stage's params dep: DVC only watches keys present in params.yaml",
     "pipeline.flipnet_real_lq": "the FLIPNET training stages' params dep: a set added here must retrain",
     "methods.published": "the leaderboard's params dep: a published method given weights adds its rows",
+    "flipnet.base": "the README's sd21 commands set it with `dvc exp run -S flipnet.base=…`, which Hydra's "
+    "override grammar allows only for a key params.yaml has (an absent one needs '+')",
 }
 #: Key names whose equal values are separate settings that happen to agree, and why.
 ALLOWED_SHARED = {

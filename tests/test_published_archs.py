@@ -4,7 +4,8 @@ GFPGAN, RestoreFormer and CodeFormer: the official ``*_arch.py`` files shipped i
 ``codeformer-pip`` packages are built with one state dict and must give the same outputs (to 1e-5) and the
 same key/shape list in the released configuration. GPEN and RestoreFormer++ (no package ships them): the
 full key/shape list and a small-configuration output, both written from the official code by
-``scripts/published_reference.py`` (tests/data/published/), must match.
+``scripts/published_reference.py`` (tests/data/published/), must match (the output to 1e-4: it was written
+on another CPU).
 """
 
 from __future__ import annotations
@@ -31,9 +32,15 @@ def shapes(model: torch.nn.Module) -> dict[str, tuple[int, ...]]:
     return {k: tuple(v.shape) for k, v in model.state_dict().items()}
 
 
-def assert_same(ref: torch.Tensor, ours: torch.Tensor) -> None:
+#: A stored reference output was written on another CPU: float32 convolutions and matmuls accumulate in a
+#: CPU-dependent order. RestoreFormer++'s small configuration (outputs up to about 6 in size) measured 3.1e-5
+#: off its stored output on an AMD EPYC, within 1e-5 on the Intel Xeon machines it was checked on before.
+STORED_TOLERANCE = 1e-4
+
+
+def assert_same(ref: torch.Tensor, ours: torch.Tensor, tolerance: float = 1e-5) -> None:
     assert ref.shape == ours.shape
-    assert (ref - ours).abs().max().item() <= 1e-5
+    assert (ref - ours).abs().max().item() <= tolerance
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +98,8 @@ def _stored(name: str, model_cls, forward) -> None:  # noqa: ANN001
     small = model_cls(**cfg["model"]).eval()
     small.load_state_dict(seeded_state_dict(shapes(small)), strict=True)
     with torch.no_grad():
-        assert_same(torch.from_numpy(stored["output"]), forward(small, reference_input(cfg["input"])))
+        output = forward(small, reference_input(cfg["input"]))
+        assert_same(torch.from_numpy(stored["output"]), output, STORED_TOLERANCE)
 
 
 def test_gpen_matches_official_reference() -> None:
