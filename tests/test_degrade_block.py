@@ -55,7 +55,10 @@ def test_ae_table_puts_each_number_in_its_column(tmp_path: Path) -> None:
         degrade_block.ae_table(tmp_path)
 
 
-def test_decoder_probe_rows(tmp_path: Path) -> None:
+def test_resample_rows_are_named_by_their_label(tmp_path: Path) -> None:
     row = {"decoder": "d", "psnr": 21.5, "ssim": 0.8, "lpips": 0.3, "ids_dlib": 0.9}
     _write(tmp_path, degrade_block.DECODER_RECORD, [row])
-    assert "| d | 21.50 | 0.8000 | 0.3000 | 0.9000 |" in degrade_block.decoder_probe_table(tmp_path)
+    table = degrade_block.resample_table(tmp_path, degrade_block.DECODER_RECORD, "decoder", "decoder")
+    assert "| d | 21.50 | 0.8000 | 0.3000 | 0.9000 |" in table
+    with pytest.raises(BenchError, match="flipnet_decoder_probe.jsonl"):  # a row without the label
+        degrade_block.resample_table(tmp_path, degrade_block.DECODER_RECORD, "run", "checkpoint")

@@ -6,7 +6,9 @@
 - ``benchmarks/results/ae_degradation.jsonl``: ``scripts/ae_degradation.py`` rows, what an autoencoder
   reconstructs and how much of a degradation survives its round trip;
 - ``benchmarks/results/flipnet_decoder_probe.jsonl``: the restoration mode's held-out samples decoded by the
-  shipped decoder and by one trained further on the same latent space.
+  shipped decoder and by one trained further on the same latent space;
+- ``benchmarks/results/flipnet_finetune_probe.jsonl``: the restoration init's held-out samples against those
+  after the pipeline's 100 further steps, at its learning rate and at a tenth of it.
 """
 
 from __future__ import annotations
@@ -66,17 +68,19 @@ def ae_table(root: Path) -> str:
 
 
 DECODER_RECORD = Path("benchmarks") / "results" / "flipnet_decoder_probe.jsonl"
+#: The restoration init against 100 more restoration steps at two learning rates (the pipeline's and 1/10).
+FINETUNE_RECORD = Path("benchmarks") / "results" / "flipnet_finetune_probe.jsonl"
 
 
-def decoder_probe_table(root: Path) -> str:
-    """The restoration mode's held-out samples decoded by two decoders of one latent space
-    (``benchmarks/flipnet_curve.py --resample`` rows, each with the ``decoder`` it used)."""
+def resample_table(root: Path, record: Path, label: str, header: str) -> str:
+    """``benchmarks/flipnet_curve.py --resample`` rows (the held-out faces from noise, one sample), each
+    named by its ``label`` key: the decoder probe (``decoder``) and the fine-tuning probe (``run``)."""
     lines = record_lines(
-        root / DECODER_RECORD,
-        "benchmarks/flipnet_curve.py --resample rows with a decoder",
+        root / record,
+        f"benchmarks/flipnet_curve.py --resample rows with a {label!r} key",
         lambda r: [
-            f"| {r['decoder']} | {r['psnr']:.2f} | {r['ssim']:.4f} | {r['lpips']:.4f} | {r['ids_dlib']:.4f} |"
+            f"| {r[label]} | {r['psnr']:.2f} | {r['ssim']:.4f} | {r['lpips']:.4f} | {r['ids_dlib']:.4f} |"
         ],
     )
-    head = "\n| decoder | PSNR ↑ | SSIM ↑ | LPIPS ↓ | ids_dlib ↑ |\n|---|---|---|---|---|\n"
+    head = f"\n| {header} | PSNR ↑ | SSIM ↑ | LPIPS ↓ | ids_dlib ↑ |\n|---|---|---|---|---|\n"
     return head + "\n".join(lines) + "\n"

@@ -235,7 +235,12 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "flipnet-degrade-curve": lambda out: degrade_block.degrade_curve_table(out.root),
     "ae-degradation": lambda out: degrade_block.ae_table(out.root),  # benchmarks/results/ae_degradation.jsonl
-    "flipnet-decoder-probe": lambda out: degrade_block.decoder_probe_table(out.root),
+    "flipnet-decoder-probe": lambda out: degrade_block.resample_table(
+        out.root, degrade_block.DECODER_RECORD, "decoder", "decoder"
+    ),
+    "flipnet-finetune-probe": lambda out: degrade_block.resample_table(
+        out.root, degrade_block.FINETUNE_RECORD, "run", "checkpoint"
+    ),
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
     "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl
