@@ -211,27 +211,12 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "id-gate-range": id_gate_range,
     "realism-flipnet": realism_flipnet,
     "realism-flipnet-verdict": realism_flipnet_verdict,
-    "realism-full": lambda out: realism_block.study_tables(out.root),  # benchmarks/results/realism_full.json
-    "realism-full-target": lambda out: realism_block.target_sentence(out.root),
-    "realism-full-long": lambda out: realism_block.study_tables(out.root, realism_block.RECORD_LONG),
-    "realism-full-long-target": lambda out: realism_block.target_sentence(
-        out.root, realism_block.RECORD_LONG
-    ),
-    "realism-full-cond": lambda out: realism_block.study_tables(out.root, realism_block.RECORD_COND),
-    "realism-full-cond-target": lambda out: realism_block.target_sentence(
-        out.root, realism_block.RECORD_COND
-    ),
-    "realism-full-3000-target": lambda out: realism_block.target_sentence(
-        out.root, realism_block.RECORD_3000
-    ),
-    "realism-full-zsnr": lambda out: realism_block.study_tables(out.root, realism_block.RECORD_ZSNR),
-    "realism-full-zsnr-target": lambda out: realism_block.target_sentence(
-        out.root, realism_block.RECORD_ZSNR
-    ),
-    "realism-full-degrade": lambda out: realism_block.study_tables(out.root, realism_block.RECORD_DEGRADE),
-    "realism-full-degrade-target": lambda out: realism_block.target_sentence(
-        out.root, realism_block.RECORD_DEGRADE
-    ),
+    **realism_block.study_renderers("realism-full"),  # benchmarks/results/realism_full.json
+    **realism_block.study_renderers("realism-full-long", realism_block.RECORD_LONG),
+    **realism_block.study_renderers("realism-full-cond", realism_block.RECORD_COND),
+    **realism_block.study_renderers("realism-full-3000", realism_block.RECORD_3000),
+    **realism_block.study_renderers("realism-full-zsnr", realism_block.RECORD_ZSNR),
+    **realism_block.study_renderers("realism-full-degrade", realism_block.RECORD_DEGRADE),
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "flipnet-degrade-curve": lambda out: degrade_block.degrade_curve_table(out.root),
     "ae-degradation": lambda out: degrade_block.ae_table(out.root),  # benchmarks/results/ae_degradation.jsonl

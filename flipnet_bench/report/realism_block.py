@@ -12,6 +12,7 @@ counts the sets where the 95 % intervals do not overlap. ``benchmarks/results/fl
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,15 @@ def target_sentence(root: Path, record: Path = RECORD) -> str:
         f"{len(clearly_farther)}): the target (nearer than clean on all {n}, as near as classic on 3) is "
         + ("met" if met else "not met")
     )
+
+
+def study_renderers(name: str, record: Path = RECORD) -> dict[str, Callable[[Any], str]]:
+    """The doc blocks of one study record, for ``doc_blocks.RENDERERS`` (each reads ``out.root``): ``name``
+    (its tables) and ``name-target`` (the verdict sentence)."""
+    return {
+        name: lambda out: study_tables(out.root, record),
+        f"{name}-target": lambda out: target_sentence(out.root, record),
+    }
 
 
 X0_RECORD = Path("benchmarks") / "results" / "flipnet_degrade_x0.jsonl"
