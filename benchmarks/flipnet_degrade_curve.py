@@ -9,7 +9,8 @@ Training is `flipnet-bench train degradation`'s function (``train_degradation_fo
 params.yaml's ``flipnet:`` section and ``degradation.steps`` set to each length in turn: a step's randomness
 depends only on (seed, step) and the learning rate is constant after the warm-up, so the chunks are one
 straight run. Each length's weights are copied to ``OUT/ckpt-N`` and its x̂0 row (with ``steps`` and
-``arch`` added) is appended to ``OUT/x0.jsonl``. Re-running skips lengths whose ``ckpt-N`` exists.
+``arch`` added, and ``design`` with ``--design NAME``: a --base other than the pipeline's joint model) is
+appended to ``OUT/x0.jsonl``. Re-running skips lengths whose ``ckpt-N`` exists.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def main() -> None:
     ap.add_argument("--faces", type=Path, default=Path("out/realism-512/realism/hq"))
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--design", default=None, help="the rows' name for another --base, e.g. its autoencoder")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     arch = parse_assignments(args.arch, "--arch")
@@ -69,7 +71,7 @@ def main() -> None:
                "--threads", str(args.threads)]  # fmt: skip
         subprocess.run(cmd, check=True)
         row = json.loads(rows.read_text(encoding="utf-8").splitlines()[-1])
-        row.update(steps=n, arch=args.arch)
+        row.update(steps=n, arch=args.arch, **({"design": args.design} if args.design else {}))
         with (args.out / "x0.jsonl").open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(row) + "\n")
         rows.unlink()

@@ -27,7 +27,9 @@ def test_curve_rows_are_ordered_published_first_then_by_length(tmp_path: Path) -
         {"steps": 500, "arch": ["boosthub_window=2"], "face_tiles": _x0(20, 18), "real_pairs": _x0(19, 13)},
         {"steps": 1000, "arch": [], "face_tiles": _x0(18.5, 17.5), "real_pairs": _x0(17, 13)},
         {"steps": 250, "arch": [], "face_tiles": _x0(18, 17.5), "real_pairs": _x0(17, 14)},
+        {"steps": 250, "arch": ["boosthub_window=2"], "design": "ae-3000", "face_tiles": _x0(20, 19)},
     ]
+    rows[-1]["real_pairs"] = _x0(21, 14)
     _write(tmp_path, degrade_block.CURVE_RECORD, rows)
     table = degrade_block.degrade_curve_table(tmp_path)
     lines = [line for line in table.splitlines() if line.startswith("| ")]
@@ -35,6 +37,7 @@ def test_curve_rows_are_ordered_published_first_then_by_length(tmp_path: Path) -
     assert lines[2].startswith("| global (published) | 250 | real pairs | 17.00 / 14.00 (+3.00) |")
     assert lines[3].startswith("| global (published) | 1,000 | face tiles |")
     assert lines[5].startswith("| boosthub_window=2 | 500 | face tiles | 20.00 / 18.00 (+2.00) |")
+    assert lines[7].startswith("| ae-3000: boosthub_window=2 | 250 | face tiles | 20.00 / 19.00 (+1.00) |")
     del rows[0]["steps"]
     _write(tmp_path, degrade_block.CURVE_RECORD, rows)
     with pytest.raises(BenchError, match="flipnet_degrade_curve.jsonl"):

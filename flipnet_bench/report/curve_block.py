@@ -28,6 +28,8 @@ LATENT = "tiny-latent"
 LATENT_WINDOW = "tiny-latent boosthub_window=2"
 #: The zero-terminal-SNR ablation (``tiny-latent-zsnr``) with the window.
 LATENT_ZSNR_WINDOW = "tiny-latent-zsnr boosthub_window=2"
+#: The same, on a prior and joint model retrained on an autoencoder trained to 3,000 steps.
+LATENT_ZSNR_AE3000_WINDOW = "tiny-latent-zsnr ae-3000 boosthub_window=2"
 
 
 def design(row: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """docs/flipnet.md's degradation-mode tables, rendered from their records.
 
 - ``benchmarks/results/flipnet_degrade_curve.jsonl``: ``benchmarks/flipnet_degrade_curve.py`` rows, the
-  degradation mode trained further from the joint model, each with its ``steps`` and ``arch`` options and the
+  degradation mode trained further from a joint model (the pipeline's, or another named by the row's
+  ``design``), each with its ``steps`` and ``arch`` options and the
   x̂0 PSNR with the right and with a swapped clean condition (``scripts/flipnet_degrade_x0.py``);
 - ``benchmarks/results/ae_degradation.jsonl``: ``scripts/ae_degradation.py`` rows, what an autoencoder
   reconstructs and how much of a degradation survives its round trip;
@@ -24,7 +25,9 @@ TIMESTEPS = ("800", "500", "200")
 
 
 def _design(row: dict[str, Any]) -> str:
-    return " ".join(row["arch"]) or "global (published)"
+    """The BoostHub options (or global, as published), after the row's ``design`` (another joint model)."""
+    arch = " ".join(row["arch"]) or "global (published)"
+    return f"{row['design']}: {arch}" if row.get("design") else arch
 
 
 def degrade_curve_table(root: Path) -> str:
@@ -37,7 +40,7 @@ def degrade_curve_table(root: Path) -> str:
             f"| {x0_cells(row[k], TIMESTEPS)} |"
             for k in ("face_tiles", "real_pairs")
         ],
-        key=lambda row: (bool(row["arch"]), " ".join(row["arch"]), int(row["steps"])),
+        key=lambda row: (row.get("design", ""), bool(row["arch"]), " ".join(row["arch"]), int(row["steps"])),
     )
     head = (
         "\n| BoostHub | degradation steps | pairs | t = 800: right / swapped (gap), dB "

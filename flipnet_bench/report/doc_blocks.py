@@ -25,6 +25,7 @@ from flipnet_bench.report import (
     prior_block,
     realism_block,
     repro_time,
+    spread_block,
     start_block,
 )
 
@@ -217,6 +218,7 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     **realism_block.study_renderers("realism-full-3000", realism_block.RECORD_3000),
     **realism_block.study_renderers("realism-full-zsnr", realism_block.RECORD_ZSNR),
     **realism_block.study_renderers("realism-full-degrade", realism_block.RECORD_DEGRADE),
+    **realism_block.study_renderers("realism-full-ae3000", realism_block.RECORD_AE3000),
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "flipnet-degrade-curve": lambda out: degrade_block.degrade_curve_table(out.root),
     "ae-degradation": lambda out: degrade_block.ae_table(out.root),  # benchmarks/results/ae_degradation.jsonl
@@ -226,6 +228,8 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "flipnet-finetune-probe": lambda out: degrade_block.resample_table(
         out.root, degrade_block.FINETUNE_RECORD, "run", "checkpoint"
     ),
+    "flipnet-sample-spread": lambda out: spread_block.spread_table(out.root),  # flipnet_sample_spread.jsonl
+    "flipnet-sample-split": lambda out: spread_block.split_table(out.root),
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
     "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl
@@ -236,6 +240,9 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     ),
     "flipnet-curve-zsnr-window": lambda out: curve_block.curve_sentence(
         out.root, curve_block.LATENT_ZSNR_WINDOW
+    ),
+    "flipnet-curve-zsnr-ae3000-window": lambda out: curve_block.curve_sentence(
+        out.root, curve_block.LATENT_ZSNR_AE3000_WINDOW
     ),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),
     "flipnet-sampler": lambda out: curve_block.sampler_table(out.root),  # results/flipnet_sampler.jsonl

@@ -31,6 +31,8 @@ RECORD_3000 = Path("benchmarks") / "results" / "realism_full_3000.json"
 RECORD_ZSNR = Path("benchmarks") / "results" / "realism_full_zsnr.json"
 #: Its degradation mode trained 2,000 more steps on the real pairs with BoostHub's window (from noise).
 RECORD_DEGRADE = Path("benchmarks") / "results" / "realism_full_degrade.json"
+#: The same study of the degradation mode of a chain retrained on an autoencoder trained to 3,000 steps.
+RECORD_AE3000 = Path("benchmarks") / "results" / "realism_full_ae3000.json"
 ROWS = ("flipnet", "clean", "classic")
 
 

@@ -1,0 +1,62 @@
+"""docs/flipnet.md's sample-spread tables, rendered from ``benchmarks/results/flipnet_sample_spread.jsonl``.
+
+Each row is one ``benchmarks/flipnet_sample_spread.py`` call: K single samples of one checkpoint on the
+held-out faces, the means of the first 2, 4, … of them and its one-pass prediction, scored by the project's
+scorer; and the split of a single sample's squared error into the error of the checkpoint's own posterior mean
+and the samples' spread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flipnet_bench.report.curve_block import record_lines
+
+RECORD = Path("benchmarks") / "results" / "flipnet_sample_spread.jsonl"
+WHAT = "rows of benchmarks/flipnet_sample_spread.py"
+#: The posterior-mean columns (means of the first K samples; a row with fewer samples shows "–").
+MEANS = (2, 4, 8)
+
+
+def _cell(scores: dict[str, Any]) -> str:
+    return f"{scores['psnr']:.2f} / {scores['lpips']:.3f} / {scores['ids_dlib']:.3f}"
+
+
+def spread_table(root: Path) -> str:
+    """PSNR / LPIPS / ids_dlib of one sample and of the mean of K samples, per checkpoint."""
+
+    def line(r: dict[str, Any]) -> list[str]:
+        cells = [_cell(r["means"][str(k)]) if str(k) in r["means"] else "–" for k in MEANS]
+        return [
+            f"| {r['label']} | {_cell(r['sample_0'])} "
+            f"| {_cell(r['single_mean_over_seeds'])} ({r['samples']}) | "
+            + " | ".join(cells)
+            + f" | {_cell(r['one_pass'])} |"
+        ]
+
+    head = (
+        "\n| checkpoint | one sample (seed 0) | one sample, mean over seeds (how many) | "
+        + " | ".join(f"mean of {k} samples" for k in MEANS)
+        + " | one pass (x̂0 at t = T) |\n|---|---|---|"
+        + "---|" * (len(MEANS) + 1)
+        + "\n"
+    )
+    return head + "\n".join(record_lines(root / RECORD, WHAT, line)) + "\n"
+
+
+def split_table(root: Path) -> str:
+    """A single sample's squared error = its checkpoint's posterior-mean error + the samples' spread (dB)."""
+
+    def line(r: dict[str, Any]) -> list[str]:
+        share = r["spread"] / r["mse_sample"]
+        return [
+            f"| {r['label']} | {r['mse_sample_db']:.2f} | {r['mse_mean_inf_db']:.2f} | {r['spread_db']:.2f} "
+            f"| {share:.0%} |"
+        ]
+
+    head = (
+        "\n| checkpoint | one sample, dB | its posterior mean (K → ∞), dB | spread, dB "
+        "| spread's share of a sample's error |\n|---|---|---|---|---|\n"
+    )
+    return head + "\n".join(record_lines(root / RECORD, WHAT, line)) + "\n"
