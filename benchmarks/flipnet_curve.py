@@ -25,6 +25,9 @@ each like a curve row and appends the rows to ``--record`` (default
 benchmarks/results/flipnet_sampler.jsonl), then exits. ``--design NAME --steps N`` with it name the
 checkpoint's curve row (the design and its restoration steps) in each row.
 
+``--params P.yaml`` trains and samples with that file's ``flipnet:`` section (an ablation of one setting; the
+row records the file, and ``--design`` names it); data and evaluation settings stay params.yaml's.
+
 ``--base DIR --design NAME`` continues another joint model (e.g. a ``tiny-latent`` one) and names its rows
 NAME in the table. ``--arch key=value`` (an ablation) trains the restoration mode with these architecture
 options set on the base, as ``flipnet-bench train restoration --arch`` does (only options without new
@@ -53,6 +56,7 @@ from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.report.evaluate import score_restored
 
 METRICS = ["lpips", "psnr", "ssim", "ids_dlib"]
+DEFAULT_PARAMS = Path("params.yaml")
 
 
 def score(pred: Path, lq: Path, gt: Path, eval_size: int) -> dict[str, float]:
@@ -133,6 +137,7 @@ def main() -> None:
     ap.add_argument("--arch", nargs="*", default=[], help="architecture options, e.g. boosthub_window=2")
     ap.add_argument("--base", type=Path, default=None, help="joint model to continue (default: flipnet.base)")
     ap.add_argument("--design", default=None, help="the rows' name in the table, e.g. the --base's config")
+    ap.add_argument("--params", type=Path, default=DEFAULT_PARAMS, help="flipnet: settings to train with")
     ap.add_argument("--resample", type=Path, help="a checkpoint to restore with each --sampler instead")
     ap.add_argument(
         "--sampler", nargs="*", default=[], help="SCHEDULER:STEPS[:SAMPLES[:START]] for --resample"
@@ -146,7 +151,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     from flipnet_bench.train.flipnet import train_restoration_folder
 
-    params, data, ev = load_section("flipnet"), load_section("data"), load_section("evaluate")
+    params, data, ev = load_section("flipnet", args.params), load_section("data"), load_section("evaluate")
     test = Path(data.synthetic_test)
     lq_dir, gt_dir = test / "lq", Path(data.hq_test)
     stems = [p.stem for p in list_images(lq_dir)][: args.grid]
@@ -196,6 +201,7 @@ def main() -> None:
             "arch": args.arch,
             **({"base": str(args.base)} if args.base else {}),
             **({"design": args.design} if args.design else {}),
+            **({"params": str(args.params)} if args.params != DEFAULT_PARAMS else {}),
             **score(pred, lq_dir, gt_dir, ev.eval_size),
             "train_s": round(train_s, 1),
             "restore_s_per_image": round(restore_s / len(list_images(lq_dir)), 3),

@@ -30,6 +30,8 @@ LATENT_WINDOW = "tiny-latent boosthub_window=2"
 LATENT_ZSNR_WINDOW = "tiny-latent-zsnr boosthub_window=2"
 #: The same, on a prior and joint model retrained on an autoencoder trained to 3,000 steps.
 LATENT_ZSNR_AE3000_WINDOW = "tiny-latent-zsnr ae-3000 boosthub_window=2"
+#: The zero-SNR window rows trained without the LPIPS term on x̂0 (``flipnet.perceptual: none``).
+LATENT_ZSNR_WINDOW_NOPERC = "tiny-latent-zsnr boosthub_window=2 perceptual=none"
 
 
 def design(row: dict[str, Any]) -> str:
