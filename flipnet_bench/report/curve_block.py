@@ -32,6 +32,8 @@ LATENT_ZSNR_WINDOW = "tiny-latent-zsnr boosthub_window=2"
 LATENT_ZSNR_AE3000_WINDOW = "tiny-latent-zsnr ae-3000 boosthub_window=2"
 #: The zero-SNR window rows trained without the LPIPS term on x̂0 (``flipnet.perceptual: none``).
 LATENT_ZSNR_WINDOW_NOPERC = "tiny-latent-zsnr boosthub_window=2 perceptual=none"
+#: The zero-SNR window rows on a joint model with LoRA rank 64 (the paper's) instead of 8.
+LATENT_ZSNR_R64_WINDOW = "tiny-latent-zsnr lora_rank=64 boosthub_window=2"
 
 
 def design(row: dict[str, Any]) -> str:

@@ -247,6 +247,9 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "flipnet-curve-zsnr-window-noperc": lambda out: curve_block.curve_sentence(
         out.root, curve_block.LATENT_ZSNR_WINDOW_NOPERC
     ),
+    "flipnet-curve-zsnr-r64-window": lambda out: curve_block.curve_sentence(
+        out.root, curve_block.LATENT_ZSNR_R64_WINDOW
+    ),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),
     "flipnet-sampler": lambda out: curve_block.sampler_table(out.root),  # results/flipnet_sampler.jsonl
     "flipnet-start": lambda out: start_block.start_table(out.root),  # sampler rows with design and steps
