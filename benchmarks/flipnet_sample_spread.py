@@ -115,7 +115,7 @@ def main() -> None:
         "single_mean_over_seeds": single,
         "means": {str(m): scores[f"mean-{m}"] for m in means},
         "one_pass": scores["one-pass"],
-        **{k: v for k, v in parts.items()},
+        **parts,
         **{f"{k}_db": _db(v) for k, v in parts.items()},
         "restore_s_per_image": round(restore_s / (len(stems) * args.samples), 3),
         "threads": torch.get_num_threads(),
