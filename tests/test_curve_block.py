@@ -69,6 +69,23 @@ def test_sentence_reports_the_longest_run(tmp_path: Path) -> None:
     assert "at 500 steps 12.00 / 0.600 / 0.860" in text and text.endswith("2 of the 3 targets met")
 
 
+def test_contrast_counts_the_better_lengths_of_two_designs(tmp_path: Path) -> None:
+    row = {"lpips": 0.30, "psnr": 22.0, "ssim": 0.8, "ids_dlib": 0.90}
+    a = [
+        {**row, "steps": 500, "design": "a", "psnr": 21.0},
+        {**row, "steps": 1000, "design": "a", "lpips": 0.29},
+    ]
+    b = [{**row, "steps": 500, "design": "b"}, {**row, "steps": 1000, "design": "b", "ids_dlib": 0.91},
+         {**row, "steps": 1500, "design": "b"}]  # fmt: skip
+    _write(tmp_path, [LQ, *a, *b])
+    text = curve_block.curve_contrast(tmp_path, "a", "b")
+    assert text.startswith("better than `b` at the 2 lengths both were trained to (500–1,000 steps)")
+    assert "PSNR at 0, LPIPS at 1, ids_dlib at 0;" in text  # ties are not wins
+    assert text.endswith("at 1,000 steps PSNR +0.00 dB, LPIPS -0.010, ids_dlib -0.010")
+    with pytest.raises(BenchError, match="no restoration length with rows of both"):
+        curve_block.curve_contrast(tmp_path, "a", "c")
+
+
 def test_x0_table_gives_the_gap_per_design_and_step(tmp_path: Path) -> None:
     x0 = {"800": {"right": 21.5, "swapped": 21.2}, "500": {"right": 26.1, "swapped": 26.0}}
     rows = [{"steps": 500, "arch": ["w=2"], "x0_psnr": x0}, {"steps": 1000, "arch": [], "x0_psnr": x0}]

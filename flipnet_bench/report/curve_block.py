@@ -107,6 +107,31 @@ def curve_sentence(root: Path, name: str = PUBLISHED) -> str:
     )
 
 
+def curve_contrast(root: Path, name: str, other: str) -> str:
+    """Design ``name`` against ``other`` at every restoration length both were trained to: at how many of
+    them each column is better (PSNR and ids_dlib higher, LPIPS lower), and the differences at the longest."""
+    _, rows = load_curve(root)
+    by = {d: {r["steps"]: r for r in rows if design(r) == d} for d in (name, other)}
+    steps = sorted(set(by[name]) & set(by[other]))
+    if not steps:
+        raise BenchError(f"{root / RECORD}: no restoration length with rows of both {name!r} and {other!r}")
+    cols = (
+        ("psnr", 1, "PSNR", ".2f", " dB"),
+        ("lpips", -1, "LPIPS", ".3f", ""),
+        ("ids_dlib", 1, "ids_dlib", ".3f", ""),
+    )
+    a, b = by[name][steps[-1]], by[other][steps[-1]]
+    wins = ", ".join(
+        f"{label} at {sum(sign * (by[name][s][k] - by[other][s][k]) > 0 for s in steps)}"
+        for k, sign, label, _, _ in cols
+    )
+    diffs = ", ".join(f"{label} {a[k] - b[k]:+{fmt}}{unit}" for k, _, label, fmt, unit in cols)
+    return (
+        f"better than `{other}` at the {len(steps)} lengths both were trained to ({steps[0]:,}–{steps[-1]:,} "
+        f"steps): {wins}; at {steps[-1]:,} steps {diffs}"
+    )
+
+
 X0_RECORD = Path("benchmarks") / "results" / "flipnet_curve_x0.jsonl"
 
 

@@ -219,6 +219,7 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     **realism_block.study_renderers("realism-full-zsnr", realism_block.RECORD_ZSNR),
     **realism_block.study_renderers("realism-full-degrade", realism_block.RECORD_DEGRADE),
     **realism_block.study_renderers("realism-full-ae3000", realism_block.RECORD_AE3000),
+    **realism_block.study_renderers("realism-full-r64", realism_block.RECORD_R64),
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "flipnet-degrade-curve": lambda out: degrade_block.degrade_curve_table(out.root),
     "ae-degradation": lambda out: degrade_block.ae_table(out.root),  # benchmarks/results/ae_degradation.jsonl
@@ -249,6 +250,9 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     ),
     "flipnet-curve-zsnr-r64-window": lambda out: curve_block.curve_sentence(
         out.root, curve_block.LATENT_ZSNR_R64_WINDOW
+    ),
+    "flipnet-curve-r64-vs-r8": lambda out: curve_block.curve_contrast(
+        out.root, curve_block.LATENT_ZSNR_R64_WINDOW, curve_block.LATENT_ZSNR_WINDOW
     ),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),
     "flipnet-sampler": lambda out: curve_block.sampler_table(out.root),  # results/flipnet_sampler.jsonl

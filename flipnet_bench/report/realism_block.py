@@ -27,12 +27,14 @@ RECORD_LONG = Path("benchmarks") / "results" / "realism_full_long.json"
 RECORD_COND = Path("benchmarks") / "results" / "realism_full_cond.json"
 #: The same checkpoint from noise (as published).
 RECORD_3000 = Path("benchmarks") / "results" / "realism_full_3000.json"
-#: The pipeline's joint model (``tiny-latent-zsnr``, checkpoints/flipnet-tiny-latent-zsnr), from noise.
+#: The rank-8 joint model (``tiny-latent-zsnr``, checkpoints/flipnet-tiny-latent-zsnr), from noise.
 RECORD_ZSNR = Path("benchmarks") / "results" / "realism_full_zsnr.json"
 #: Its degradation mode trained 2,000 more steps on the real pairs with BoostHub's window (from noise).
 RECORD_DEGRADE = Path("benchmarks") / "results" / "realism_full_degrade.json"
 #: The same study of the degradation mode of a chain retrained on an autoencoder trained to 3,000 steps.
 RECORD_AE3000 = Path("benchmarks") / "results" / "realism_full_ae3000.json"
+#: The pipeline's degradation checkpoint: the rank-64 joint model's degradation mode, trained the same way.
+RECORD_R64 = Path("benchmarks") / "results" / "realism_full_r64.json"
 ROWS = ("flipnet", "clean", "classic")
 
 

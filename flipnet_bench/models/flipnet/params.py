@@ -97,7 +97,7 @@ class FlipnetParams(FlipnetArch):
     checkpoint: str = "out/methods/flipnet"
     #: The jointly trained model (both modes) the pipeline synthesizes pairs with and trains the restoration
     #: variants from: shipped, made by `train embedding` + `train flipnet` (its recipe.md says how).
-    base: str = "checkpoints/flipnet-tiny-latent-zsnr"
+    base: str = "checkpoints/flipnet-tiny-latent-zsnr-r64"
     seed: int = 0
     steps: int = 300
     batch_size: int = 8
