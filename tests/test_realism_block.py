@@ -48,6 +48,19 @@ def test_the_target_counts_sets_against_clean_and_classic(tmp_path: Path) -> Non
         realism_block.target_sentence(tmp_path, realism_block.RECORD_LONG)
 
 
+def test_the_target_sentence_judges_any_named_row(tmp_path: Path) -> None:
+    study = _study([9, 9, 9, 9, 9], [3, 4, 5, 6, 7], [1, 2, 3, 1, 1])
+    for i, col in enumerate(study["columns"].values()):  # a --synth row: nearer than clean and classic on a-c
+        col["rows"]["pairs-lq"] = {"fd_deg": _cell([0.5, 1, 2, 7, 8][i])}
+    _write(tmp_path, study)
+    text = realism_block.target_sentence(tmp_path, row="pairs-lq", who="the pairs' LQ")
+    assert text.startswith("in fd_deg the pairs' LQ is nearer than the clean floor on 3 of 5 real sets")
+    assert "at least as near as classic on 3 of 5" in text and text.endswith("is not met")
+    assert "on 0 of 5" in realism_block.target_sentence(tmp_path)  # the flipnet row stays the default
+    with pytest.raises(BenchError, match="no row 'other-lq'"):
+        realism_block.target_sentence(tmp_path, row="other-lq")
+
+
 def test_tables_show_every_row_with_intervals(tmp_path: Path) -> None:
     _write(tmp_path, _study([1, 2, 3, 4, 5], [3, 4, 5, 6, 7], [1, 2, 3, 1, 1]))
     table = realism_block.study_tables(tmp_path)

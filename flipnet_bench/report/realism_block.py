@@ -35,6 +35,12 @@ RECORD_DEGRADE = Path("benchmarks") / "results" / "realism_full_degrade.json"
 RECORD_AE3000 = Path("benchmarks") / "results" / "realism_full_ae3000.json"
 #: The pipeline's degradation checkpoint: the rank-64 joint model's degradation mode, trained the same way.
 RECORD_R64 = Path("benchmarks") / "results" / "realism_full_r64.json"
+#: The same study on the real natural-scene pairs the degradation mode trains on: their clean crops as --hq,
+#: their own LQ as a --synth row, all 101 and each kind (optical zoom, sensor noise) alone.
+RECORD_PAIRS = {
+    kind: Path("benchmarks") / "results" / f"realism_pairs{'_' + kind if kind else ''}.json"
+    for kind in ("", "zoom", "noise")
+}
 ROWS = ("flipnet", "clean", "classic")
 
 
@@ -59,23 +65,26 @@ def study_tables(root: Path, record: Path = RECORD) -> str:
     return "\n" + "\n\n".join(markdown_table(result, m) for m in metrics) + "\n"
 
 
-def target_sentence(root: Path, record: Path = RECORD) -> str:
-    """FLIPNET against the clean floor and against classic, per real set, in the verdict distance."""
+def target_sentence(root: Path, record: Path = RECORD, row: str = "flipnet", who: str = "FLIPNET") -> str:
+    """Row ``row`` (named ``who``) against the clean floor and against classic, per real set, in the verdict
+    distance; a study without that row is an error naming its file."""
     result = load_study(root, record)
     metric, cols = result["verdict"], result["columns"]
 
-    def cell(col: dict[str, Any], row: str) -> tuple[float, float, float]:
-        c = col["rows"][row][metric]
+    def cell(col: dict[str, Any], name: str) -> tuple[float, float, float]:
+        c = col["rows"][name][metric]
         return float(c["value"]), float(c["ci"][0]), float(c["ci"][1])
 
-    nearer_clean = [s for s, c in cols.items() if cell(c, "flipnet")[0] < cell(c, "clean")[0]]
-    clearly_clean = [s for s, c in cols.items() if cell(c, "flipnet")[2] < cell(c, "clean")[1]]
-    as_near_classic = [s for s, c in cols.items() if cell(c, "flipnet")[0] <= cell(c, "classic")[0]]
-    clearly_farther = [s for s, c in cols.items() if cell(c, "flipnet")[1] > cell(c, "classic")[2]]
+    if any(row not in c["rows"] for c in cols.values()):
+        raise BenchError(f"{root / record}: no row {row!r} in every column")
+    nearer_clean = [s for s, c in cols.items() if cell(c, row)[0] < cell(c, "clean")[0]]
+    clearly_clean = [s for s, c in cols.items() if cell(c, row)[2] < cell(c, "clean")[1]]
+    as_near_classic = [s for s, c in cols.items() if cell(c, row)[0] <= cell(c, "classic")[0]]
+    clearly_farther = [s for s, c in cols.items() if cell(c, row)[1] > cell(c, "classic")[2]]
     n = len(cols)
     met = len(nearer_clean) == n and len(as_near_classic) >= 3
     return (
-        f"in {metric} FLIPNET is nearer than the clean floor on {len(nearer_clean)} of {n} real sets "
+        f"in {metric} {who} is nearer than the clean floor on {len(nearer_clean)} of {n} real sets "
         f"(clearly, intervals apart, on {len(clearly_clean)}: {', '.join(clearly_clean) or 'none'}) and at "
         f"least as near as classic on {len(as_near_classic)} of {n} (clearly farther on "
         f"{len(clearly_farther)}): the target (nearer than clean on all {n}, as near as classic on 3) is "
