@@ -67,6 +67,12 @@ def test_sentence_reports_the_longest_run(tmp_path: Path) -> None:
     text = curve_block.curve_sentence(tmp_path)
     assert text.startswith("after 2,000 restoration steps PSNR 24.00, LPIPS 0.300, ids_dlib 0.900")
     assert "at 500 steps 12.00 / 0.600 / 0.860" in text and text.endswith("2 of the 3 targets met")
+    text = curve_block.curve_sentence(tmp_path, steps=500)  # a shipped checkpoint's length, not the longest
+    assert text.startswith("after 500 restoration steps PSNR 12.00") and text.endswith(
+        "0 of the 3 targets met"
+    )
+    with pytest.raises(BenchError, match="at 1000 steps"):
+        curve_block.curve_sentence(tmp_path, steps=1000)
 
 
 def test_contrast_counts_the_better_lengths_of_two_designs(tmp_path: Path) -> None:

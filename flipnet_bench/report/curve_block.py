@@ -34,6 +34,8 @@ LATENT_ZSNR_AE3000_WINDOW = "tiny-latent-zsnr ae-3000 boosthub_window=2"
 LATENT_ZSNR_WINDOW_NOPERC = "tiny-latent-zsnr boosthub_window=2 perceptual=none"
 #: The zero-SNR window rows on a joint model with LoRA rank 64 (the paper's) instead of 8.
 LATENT_ZSNR_R64_WINDOW = "tiny-latent-zsnr lora_rank=64 boosthub_window=2"
+#: Its restoration steps in the shipped ``flipnet.restoration.init`` (its recipe.md).
+R64_SHIPPED_STEPS = 3000
 
 
 def design(row: dict[str, Any]) -> str:
@@ -90,14 +92,17 @@ def curve_table(root: Path) -> str:
     return head + "\n".join(lines) + "\n"
 
 
-def curve_sentence(root: Path, name: str = PUBLISHED) -> str:
-    """The README's one line: design ``name``'s longest-trained row against the input, and the targets it
-    meets (default: the published design on the pipeline's configuration)."""
+def curve_sentence(root: Path, name: str = PUBLISHED, steps: int | None = None) -> str:
+    """The README's one line: design ``name``'s longest-trained row (or its row at ``steps``, e.g. a shipped
+    checkpoint's length) against the input, and the targets it meets (default: the published design)."""
     lq, rows = load_curve(root)
     rows = [r for r in rows if design(r) == name]
     if not rows:
         raise BenchError(f"{root / RECORD}: no rows of the design {name!r} yet")
-    last, first = rows[-1], rows[0]
+    at = [r for r in rows if steps is None or r["steps"] == steps]
+    if not at:
+        raise BenchError(f"{root / RECORD}: no row of the design {name!r} at {steps} steps")
+    last, first = at[-1], rows[0]
     met = [k for k, ok in targets_met(last, lq).items() if ok]
     return (
         f"after {last['steps']:,} restoration steps PSNR {last['psnr']:.2f}, LPIPS {last['lpips']:.3f}, "
