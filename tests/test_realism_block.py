@@ -61,6 +61,23 @@ def test_the_target_sentence_judges_any_named_row(tmp_path: Path) -> None:
         realism_block.target_sentence(tmp_path, row="other-lq")
 
 
+def test_pairs_blocks_judge_each_kind_of_pairs_own_lq(tmp_path: Path) -> None:
+    blocks = realism_block.pairs_renderers()
+    assert set(blocks) == {f"realism-pairs{s}{t}" for s in ("", "-zoom", "-noise") for t in ("", "-target")}
+    study = _study([9, 9, 9, 9, 9], [3, 4, 5, 6, 7], [1, 2, 3, 1, 1])
+    for col in study["columns"].values():
+        col["rows"]["real-pairs-zoom-lq"] = {"fd_deg": _cell(0.5)}
+    path = tmp_path / realism_block.RECORD_PAIRS["zoom"]
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(study), encoding="utf-8")
+
+    class Out:
+        root = tmp_path
+
+    assert blocks["realism-pairs-zoom-target"](Out).startswith("in fd_deg the pairs' own LQ is nearer")
+    assert blocks["realism-pairs-zoom-target"](Out).endswith("is met")  # not the flipnet row (0 of 5)
+
+
 def test_tables_show_every_row_with_intervals(tmp_path: Path) -> None:
     _write(tmp_path, _study([1, 2, 3, 4, 5], [3, 4, 5, 6, 7], [1, 2, 3, 1, 1]))
     table = realism_block.study_tables(tmp_path)

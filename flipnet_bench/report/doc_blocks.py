@@ -220,20 +220,7 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     **realism_block.study_renderers("realism-full-degrade", realism_block.RECORD_DEGRADE),
     **realism_block.study_renderers("realism-full-ae3000", realism_block.RECORD_AE3000),
     **realism_block.study_renderers("realism-full-r64", realism_block.RECORD_R64),
-    **{
-        f"realism-pairs{'-' + kind if kind else ''}": (
-            lambda out, r=record: realism_block.study_tables(out.root, r)
-        )
-        for kind, record in realism_block.RECORD_PAIRS.items()
-    },
-    **{
-        f"realism-pairs{'-' + kind if kind else ''}-lq-target": (
-            lambda out, r=record, k=kind: realism_block.target_sentence(
-                out.root, r, f"real-pairs{'-' + k if k else ''}-lq", "the pairs' own LQ"
-            )
-        )
-        for kind, record in realism_block.RECORD_PAIRS.items()
-    },
+    **realism_block.pairs_renderers(),
     "flipnet-degrade-x0": lambda out: realism_block.degrade_x0_table(out.root),  # flipnet_degrade_x0.jsonl
     "flipnet-degrade-curve": lambda out: degrade_block.degrade_curve_table(out.root),
     "ae-degradation": lambda out: degrade_block.ae_table(out.root),  # benchmarks/results/ae_degradation.jsonl

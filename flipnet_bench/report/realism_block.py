@@ -92,13 +92,27 @@ def target_sentence(root: Path, record: Path = RECORD, row: str = "flipnet", who
     )
 
 
-def study_renderers(name: str, record: Path = RECORD) -> dict[str, Callable[[Any], str]]:
+def study_renderers(
+    name: str, record: Path = RECORD, row: str = "flipnet", who: str = "FLIPNET"
+) -> dict[str, Callable[[Any], str]]:
     """The doc blocks of one study record, for ``doc_blocks.RENDERERS`` (each reads ``out.root``): ``name``
-    (its tables) and ``name-target`` (the verdict sentence)."""
+    (its tables) and ``name-target`` (the verdict sentence on ``row``)."""
     return {
         name: lambda out: study_tables(out.root, record),
-        f"{name}-target": lambda out: target_sentence(out.root, record),
+        f"{name}-target": lambda out: target_sentence(out.root, record, row, who),
     }
+
+
+def pairs_renderers() -> dict[str, Callable[[Any], str]]:
+    """The blocks of the studies on the real pairs (``RECORD_PAIRS``): ``realism-pairs[-KIND]`` and its
+    ``-target``, judging the row of the pairs' own LQ (``--synth real-pairs[-KIND]-lq=…``)."""
+    blocks: dict[str, Callable[[Any], str]] = {}
+    for kind, record in RECORD_PAIRS.items():
+        suffix = f"-{kind}" if kind else ""
+        blocks |= study_renderers(
+            f"realism-pairs{suffix}", record, f"real-pairs{suffix}-lq", "the pairs' own LQ"
+        )
+    return blocks
 
 
 X0_RECORD = Path("benchmarks") / "results" / "flipnet_degrade_x0.jsonl"
