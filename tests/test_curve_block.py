@@ -92,6 +92,20 @@ def test_contrast_counts_the_better_lengths_of_two_designs(tmp_path: Path) -> No
         curve_block.curve_contrast(tmp_path, "a", "c")
 
 
+def test_shipped_sentence_takes_the_length_from_the_shipped_checkpoint(tmp_path: Path) -> None:
+    rows = [
+        {"steps": n, "lpips": 0.3, "psnr": 20.0 + n / 1000, "ssim": 0.8, "ids_dlib": 0.9} for n in (500, 1000)
+    ]
+    _write(tmp_path, [LQ, *rows])
+    (tmp_path / "params.yaml").write_text("flipnet:\n  restoration: {init: ckpt}\n", encoding="utf-8")
+    with pytest.raises(BenchError, match="restoration.json"):
+        curve_block.shipped_sentence(tmp_path, curve_block.PUBLISHED)
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "restoration.json").write_text('{"steps": 500}', encoding="utf-8")
+    text = curve_block.shipped_sentence(tmp_path, curve_block.PUBLISHED)
+    assert text.startswith("after 500 restoration steps PSNR 20.50")  # not the longest row (1,000)
+
+
 def test_x0_table_gives_the_gap_per_design_and_step(tmp_path: Path) -> None:
     x0 = {"800": {"right": 21.5, "swapped": 21.2}, "500": {"right": 26.1, "swapped": 26.0}}
     rows = [{"steps": 500, "arch": ["w=2"], "x0_psnr": x0}, {"steps": 1000, "arch": [], "x0_psnr": x0}]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flipnet_bench.config import load_section
 from flipnet_bench.errors import BenchError
 
 RECORD = Path("benchmarks") / "results" / "flipnet_curve.jsonl"
@@ -34,8 +35,6 @@ LATENT_ZSNR_AE3000_WINDOW = "tiny-latent-zsnr ae-3000 boosthub_window=2"
 LATENT_ZSNR_WINDOW_NOPERC = "tiny-latent-zsnr boosthub_window=2 perceptual=none"
 #: The zero-SNR window rows on a joint model with LoRA rank 64 (the paper's) instead of 8.
 LATENT_ZSNR_R64_WINDOW = "tiny-latent-zsnr lora_rank=64 boosthub_window=2"
-#: Its restoration steps in the shipped ``flipnet.restoration.init`` (its recipe.md).
-R64_SHIPPED_STEPS = 3000
 
 
 def design(row: dict[str, Any]) -> str:
@@ -110,6 +109,20 @@ def curve_sentence(root: Path, name: str = PUBLISHED, steps: int | None = None) 
         f"{first['lpips']:.3f} / {first['ids_dlib']:.3f}; the input {lq['psnr']:.2f} / {lq['lpips']:.3f} / "
         f"{lq['ids_dlib']:.3f}): {len(met)} of the 3 targets met"
     )
+
+
+def shipped_sentence(root: Path, name: str) -> str:
+    """``curve_sentence`` of design ``name`` at the length of the pipeline's ``flipnet.restoration.init``
+    (the ``steps`` of its ``restoration.json``); a missing or unreadable file is an error naming it."""
+    init = load_section("flipnet", root / "params.yaml").restoration.init
+    if init is None:
+        raise BenchError(f"{root / 'params.yaml'}: flipnet.restoration.init is null (no shipped checkpoint)")
+    path = root / init / "restoration.json"
+    try:
+        steps = int(json.loads(path.read_text(encoding="utf-8"))["steps"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BenchError(f"{path}: not a restoration checkpoint's record ({exc!r})") from exc
+    return curve_sentence(root, name, steps)
 
 
 def curve_contrast(root: Path, name: str, other: str) -> str:

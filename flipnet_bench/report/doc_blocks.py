@@ -252,8 +252,8 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "flipnet-curve-zsnr-r64-window": lambda out: curve_block.curve_sentence(
         out.root, curve_block.LATENT_ZSNR_R64_WINDOW
     ),
-    "flipnet-curve-r64-shipped": lambda out: curve_block.curve_sentence(
-        out.root, curve_block.LATENT_ZSNR_R64_WINDOW, curve_block.R64_SHIPPED_STEPS
+    "flipnet-curve-r64-shipped": lambda out: curve_block.shipped_sentence(
+        out.root, curve_block.LATENT_ZSNR_R64_WINDOW
     ),
     "flipnet-curve-r64-vs-r8": lambda out: curve_block.curve_contrast(
         out.root, curve_block.LATENT_ZSNR_R64_WINDOW, curve_block.LATENT_ZSNR_WINDOW
