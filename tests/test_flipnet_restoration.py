@@ -3,6 +3,7 @@ train-flipnet-o / train-flipnet-of): the two variants differ in training data on
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -56,6 +57,32 @@ def test_variants_differ_in_training_data_only(setup, tmp_path: Path) -> None:
     info = json.loads((mixed / "restoration.json").read_text())
     assert info["pairs"] == ["pairs"] and info["pair_fraction"] == 1.0 and info["steps"] == 2
     assert json.loads((mixed / "flipnet.json").read_text())["trained_steps"] == 7 + 2
+
+
+def test_ema_weights_are_the_checkpoint(setup, tmp_path: Path) -> None:
+    """With ``ema_decay`` the checkpoint holds the moving average of the weights, with the warm-up decay
+    min(decay, (1 + s) / (10 + s)) at step s, computed here from the base and the raw weights each step
+    leaves in the training state; a run resumed under another setting is refused."""
+    base, hq, _, params = setup
+    ema = dataclasses.replace(params, ema_decay=0.99, restoration=RestorationParams(steps=1))
+    out = tmp_path / "ema"
+    w0 = _weights(base)
+    train_restoration_folder(base, hq, out, ema)
+    w1 = load_file(str(next((out / "state").glob("model*.safetensors"))))
+    ema2 = dataclasses.replace(ema, restoration=RestorationParams(steps=2))
+    train_restoration_folder(base, hq, out, ema2)  # resumes the run and its average
+    w2 = load_file(str(next((out / "state").glob("model*.safetensors"))))
+    plain = dataclasses.replace(ema2, ema_decay=0.0)
+    got, raw = _weights(out), _weights(train_restoration_folder(base, hq, tmp_path / "raw", plain))
+    d0, d1 = 1 / 10, 2 / 11
+    for k, v in got.items():
+        expect = d1 * (d0 * w0[k] + (1 - d0) * w1[k]) + (1 - d1) * w2[k]
+        assert torch.allclose(v, expect, atol=1e-6), k
+        assert torch.equal(raw[k], w2[k])  # without EMA: the last step's weights, the same run
+    assert any(not torch.equal(got[k], raw[k]) for k in got)
+    with pytest.raises(BenchError, match="saved without an EMA"):
+        train_restoration_folder(base, hq, tmp_path / "raw", dataclasses.replace(
+            ema2, restoration=RestorationParams(steps=3)))  # fmt: skip
 
 
 def test_bad_inputs_are_clear_errors(setup, tmp_path: Path) -> None:

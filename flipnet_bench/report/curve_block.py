@@ -35,6 +35,13 @@ LATENT_ZSNR_AE3000_WINDOW = "tiny-latent-zsnr ae-3000 boosthub_window=2"
 LATENT_ZSNR_WINDOW_NOPERC = "tiny-latent-zsnr boosthub_window=2 perceptual=none"
 #: The zero-SNR window rows on a joint model with LoRA rank 64 (the paper's) instead of 8.
 LATENT_ZSNR_R64_WINDOW = "tiny-latent-zsnr lora_rank=64 boosthub_window=2"
+#: Those rows' training with one setting changed (``--params``): the image-space MSE term on x̂0 weighted
+#: 20 instead of 1, and the checkpoint's weights an exponential moving average of the trained ones.
+R64_MSE20 = LATENT_ZSNR_R64_WINDOW + " lambda_mse=20"
+R64_EMA = LATENT_ZSNR_R64_WINDOW + " ema_decay=0.999"
+#: The ae-3000 chain with its prior trained 6,000 steps instead of 3,000 (then the same joint and restoration
+#: training).
+AE3000_PRIOR6000 = "tiny-latent-zsnr ae-3000 prior-6000 boosthub_window=2"
 
 
 def design(row: dict[str, Any]) -> str:
@@ -148,6 +155,31 @@ def curve_contrast(root: Path, name: str, other: str) -> str:
         f"better than `{other}` at the {len(steps)} lengths both were trained to ({steps[0]:,}–{steps[-1]:,} "
         f"steps): {wins}; at {steps[-1]:,} steps {diffs}"
     )
+
+
+#: One-setting ablations rendered as a sentence and a contrast: (block name, design, the design it changes).
+ABLATIONS = (
+    ("flipnet-curve-r64-mse20", R64_MSE20, LATENT_ZSNR_R64_WINDOW),
+    ("flipnet-curve-r64-ema", R64_EMA, LATENT_ZSNR_R64_WINDOW),
+    ("flipnet-curve-ae3000-prior6000", AE3000_PRIOR6000, LATENT_ZSNR_AE3000_WINDOW),
+)
+
+
+#: Further contrasts between designs of different chains: (block name, design, the design compared with).
+CONTRASTS = (("flipnet-curve-prior6000-vs-r8", AE3000_PRIOR6000, LATENT_ZSNR_WINDOW),)
+
+
+def ablation_renderers() -> dict[str, Callable[[Any], str]]:
+    """Blocks ``NAME`` (the ablation's own sentence) and ``NAME-vs`` (its contrast with the design it
+    changes, trained with the same seed, so on the same batches and noise) for each of ``ABLATIONS``, and
+    one contrast block for each of ``CONTRASTS``."""
+    blocks: dict[str, Callable[[Any], str]] = {}
+    for block, name, other in ABLATIONS:
+        blocks[block] = lambda out, n=name: curve_sentence(out.root, n)
+        blocks[f"{block}-vs"] = lambda out, n=name, o=other: curve_contrast(out.root, n, o)
+    for block, name, other in CONTRASTS:
+        blocks[block] = lambda out, n=name, o=other: curve_contrast(out.root, n, o)
+    return blocks
 
 
 X0_RECORD = Path("benchmarks") / "results" / "flipnet_curve_x0.jsonl"

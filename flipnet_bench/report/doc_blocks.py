@@ -232,6 +232,7 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     ),
     "flipnet-sample-spread": lambda out: spread_block.spread_table(out.root),  # flipnet_sample_spread.jsonl
     "flipnet-sample-split": lambda out: spread_block.split_table(out.root),
+    "flipnet-colour-bias": lambda out: spread_block.colour_table(out.root),  # flipnet_colour_bias.jsonl
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
     "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl
@@ -258,6 +259,7 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "flipnet-curve-r64-vs-r8": lambda out: curve_block.curve_contrast(
         out.root, curve_block.LATENT_ZSNR_R64_WINDOW, curve_block.LATENT_ZSNR_WINDOW
     ),
+    **curve_block.ablation_renderers(),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),
     "flipnet-sampler": lambda out: curve_block.sampler_table(out.root),  # results/flipnet_sampler.jsonl
     "flipnet-start": lambda out: start_block.start_table(out.root),  # sampler rows with design and steps

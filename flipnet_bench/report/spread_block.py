@@ -3,7 +3,8 @@
 Each row is one ``benchmarks/flipnet_sample_spread.py`` call: K single samples of one checkpoint on the
 held-out faces, the means of the first 2, 4, … of them and its one-pass prediction, scored by the project's
 scorer; and the split of a single sample's squared error into the error of the checkpoint's own posterior mean
-and the samples' spread.
+and the samples' spread. ``colour_table`` renders ``benchmarks/results/flipnet_colour_bias.jsonl``
+(``benchmarks/flipnet_colour_bias.py``): how much of restored sets' PSNR goes to colour.
 """
 
 from __future__ import annotations
@@ -60,3 +61,23 @@ def split_table(root: Path) -> str:
         "| spread's share of a sample's error |\n|---|---|---|---|---|\n"
     )
     return head + "\n".join(record_lines(root / RECORD, WHAT, line)) + "\n"
+
+
+COLOUR_RECORD = Path("benchmarks") / "results" / "flipnet_colour_bias.jsonl"
+COLOUR_WHAT = "rows of benchmarks/flipnet_colour_bias.py"
+
+
+def colour_table(root: Path) -> str:
+    """PSNR as restored, without the set-wide colour bias, and with each face's mean colour its HQ's."""
+
+    def line(r: dict[str, Any]) -> list[str]:
+        bias = " / ".join(f"{v:+.1f}" for v in r["bias_rgb_255"])
+        cells = " | ".join(f"{r[k]['psnr']:.2f}" for k in ("as_restored", "without_bias", "own_colour"))
+        gain = r["own_colour"]["psnr"] - r["as_restored"]["psnr"]
+        return [f"| {r['label']} | {bias} | {cells} | {gain:+.2f} |"]
+
+    head = (
+        "\n| restored set | set-wide colour bias R / G / B (of 255) | PSNR as restored | without that bias "
+        "| each face at its HQ's mean colour | gain of the last |\n|---|---|---|---|---|---|\n"
+    )
+    return head + "\n".join(record_lines(root / COLOUR_RECORD, COLOUR_WHAT, line)) + "\n"

@@ -158,6 +158,20 @@ def _save_ema(path: Path, ema: EMA) -> None:
         handle.write(save({k: v.contiguous() for k, v in ema.shadow.items()}))
 
 
+@torch.no_grad()
+def apply_ema(model: nn.Module, shadow: dict[str, torch.Tensor] | None) -> None:
+    """Copy the EMA weights ``shadow`` (a :class:`LoopResult`'s ``ema``) into ``model``'s trainable
+    parameters; nothing without one."""
+    if shadow is None:
+        return
+    params = _trainable(model)
+    missing = sorted(set(params) - set(shadow))
+    if missing:
+        raise BenchError(f"the EMA of the weights lacks {len(missing)} parameter(s), e.g. {missing[0]}")
+    for name, p in params.items():
+        p.copy_(shadow[name])
+
+
 def _write_log(path: Path, rows: list[dict]) -> None:
     if not rows:
         return
@@ -232,6 +246,11 @@ def run_loop(
         accelerator.load_state(str(state_dir))
         start = int(info["step"])
         if ema is not None:
+            if not (state_dir / "ema.safetensors").is_file():
+                raise BenchError(
+                    f"{state_dir}: saved without an EMA of the weights, now ema_decay {cfg.ema_decay}; "
+                    "use a new --out"
+                )
             ema.shadow = load_file(str(state_dir / "ema.safetensors"))
         accelerator.print(f"{cfg.desc}: resuming from step {start} ({state_dir})")
     log = _read_log(out / LOG_FILE, start)

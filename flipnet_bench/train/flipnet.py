@@ -41,6 +41,7 @@ from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.train.common import (
     TIME_FILE,
     LoopConfig,
+    apply_ema,
     load_faces,
     resize_square,
     run_loop,
@@ -154,11 +155,13 @@ def train_flipnet(
         seed=params.seed,
         warmup=params.warmup,
         save_every=params.save_every,
+        ema_decay=params.ema_decay or None,
         desc="flipnet",
         time_limit=time_limit,
         times=None if records is None else Path(records) / TIME_FILE,
     )
     result = run_loop(loop, model, step_fn)
+    apply_ema(model, result.ema)
     if not result.finished and time_limit is None:
         raise BenchError("FLIPNET training stopped early; re-run the same command to resume")
     save_flipnet(model, params, prior_dir, out, trained_steps=result.step)
@@ -274,10 +277,12 @@ def continue_base(
         seed=params.seed,
         warmup=params.warmup,
         save_every=params.save_every,
+        ema_decay=params.ema_decay or None,
         desc=f"flipnet {mode}",
         times=None if records is None else Path(records) / TIME_FILE,
     )
     result = run_loop(loop, model, step_fn)
+    apply_ema(model, result.ema)
     if not result.finished:
         raise BenchError(f"FLIPNET {mode} training stopped early; re-run the same command to resume")
     info = json.loads((base / FLIPNET_CONFIG).read_text(encoding="utf-8"))

@@ -104,6 +104,9 @@ class FlipnetParams(FlipnetArch):
     lr: float = 2e-4
     warmup: int = 20
     save_every: int = 50
+    #: Decay of an exponential moving average of the trainable weights, saved as the checkpoint's weights
+    #: (with the warm-up min(decay, (1 + s) / (10 + s))); 0 saves the last step's weights.
+    ema_decay: float = 0.0
     lambda_mse: float = 1.0
     lambda_perceptual: float = 0.1
     #: Perceptual loss on x0: ``lpips`` (needs its weights, see the metrics section) or ``ssim``.
@@ -150,6 +153,7 @@ class FlipnetParams(FlipnetArch):
         check_range("flipnet.steps", self.steps, 0, 10_000_000)
         check_range("flipnet.batch_size", self.batch_size, 1, 4096)
         check_range("flipnet.lr", self.lr, 1e-8, 1.0)
+        check_range("flipnet.ema_decay", self.ema_decay, 0.0, 0.99999)
         check_range("flipnet.degrade_prob", self.degrade_prob, 0.0, 1.0)
         check_range("flipnet.real_pairs_prob", self.real_pairs_prob, 0.0, 1.0)
         check_range("flipnet.sample_steps", self.sample_steps, 1, 1000)
