@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from flipnet_bench.config import load_section
-from flipnet_bench.io import list_images, read_image, to_tensor, write_image
+from flipnet_bench.io import list_images, read_image, to_tensor, to_uint8, write_image
 from flipnet_bench.report.evaluate import score_restored
 from flipnet_bench.stats.colour import colour_bias
 
@@ -38,8 +38,8 @@ def _load(folder: Path, stems: list[str]) -> torch.Tensor:
 
 
 def _write(folder: Path, stems: list[str], images: torch.Tensor) -> Path:
-    for stem, img in zip(stems, images):
-        write_image(folder / f"{stem}.png", (img.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy())
+    for stem, img in zip(stems, to_uint8(images)):
+        write_image(folder / f"{stem}.png", img)
     return folder
 
 
