@@ -84,6 +84,29 @@ def test_a_v_prediction_flipnet_trains_and_samples_both_modes():
         assert out.shape == lq.shape and torch.isfinite(out).all()
 
 
+def test_losses_at_given_timesteps_are_the_drawn_ones_and_at_t_max_regress_the_face():
+    torch.manual_seed(0)
+    model = Flipnet(DiffusionPrior(MICRO_ZSNR), FaceEmbedding(16, 8, 16), FlipnetArch(lora_rank=2))
+    hq, lq = torch.rand(2, 3, 16, 16), torch.rand(2, 3, 16, 16)
+    shape = (2, *model.prior.sample_shape)
+    gen = torch.Generator().manual_seed(5)  # the draws losses() makes, in its order: ε, condition ε, t
+    eps, _ = torch.randn(shape, generator=gen), torch.randn(shape, generator=gen)
+    drawn = torch.randint(0, 1000, (2,), generator=gen)
+    with torch.no_grad():
+        default = model.losses(hq, lq, RESTORE, torch.Generator().manual_seed(5))["eps_target"]
+        given = model.losses(hq, lq, RESTORE, torch.Generator().manual_seed(5), t=drawn)["eps_target"]
+        last = torch.full((2,), 999)
+        at_t = model.losses(hq, lq, RESTORE, torch.Generator().manual_seed(5), t=last)["eps_target"]
+        # at ᾱ = 0 the target is −x0 whatever the noise: the loss regresses the face from the condition
+        x0 = model.prior.encode(hq)
+        xt = model.prior.noise_scheduler().add_noise(x0, eps, last)
+        x0_c, t_c = model.prior.encode(lq), torch.zeros_like(last)  # the clean condition stream
+        v, _ = model.eps_pair(xt, x0_c, last, model.context(lq, RESTORE), t_c)
+    assert torch.equal(given, default)
+    assert float(at_t) == pytest.approx(float(F.mse_loss(v, -x0)), rel=1e-5)
+    assert float(at_t) != pytest.approx(float(default), rel=1e-3)
+
+
 def test_a_schedule_ablation_shares_its_base_configs_autoencoder(tmp_path: Path):
     faces = tmp_path / "faces"
     rng = np.random.default_rng(0)

@@ -19,6 +19,7 @@ from flipnet_bench.errors import BenchError
 from flipnet_bench.report import (
     curve_block,
     degrade_block,
+    locality_block,
     of_block,
     overfit_block,
     perf_blocks,
@@ -233,6 +234,8 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "flipnet-sample-spread": lambda out: spread_block.spread_table(out.root),  # flipnet_sample_spread.jsonl
     "flipnet-sample-split": lambda out: spread_block.split_table(out.root),
     "flipnet-colour-bias": lambda out: spread_block.colour_table(out.root),  # flipnet_colour_bias.jsonl
+    "flipnet-regression-probe": lambda out: spread_block.probe_table(out.root),
+    "flipnet-window-locality": lambda out: locality_block.window_table(out.root),
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
     "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl

@@ -81,3 +81,41 @@ def colour_table(root: Path) -> str:
         "| each face at its HQ's mean colour | gain of the last |\n|---|---|---|---|---|---|\n"
     )
     return head + "\n".join(record_lines(root / COLOUR_RECORD, COLOUR_WHAT, line)) + "\n"
+
+
+PROBE_RECORD = Path("benchmarks") / "results" / "flipnet_regression_probe.jsonl"
+PROBE_WHAT = "rows of benchmarks/flipnet_regression_probe.py"
+#: What each ``--trainable`` choice of the probe trains, as the table names it.
+PROBE_TRAINS = {
+    "adapters": "FLIPNET's trainable parts (LoRA, BoostHub, adapter)",
+    "unet": "those and the prior's whole UNet",
+}
+
+
+def probe_table(root: Path) -> str:
+    """The one-pass estimate of E[HQ | LQ] trained at t = T only, per trained part, architecture option and
+    length (and one sample drawn as published, where the row has one), below the autoencoder's round trips
+    of the HQ faces (the ceiling of any latent estimate) and of their LQ inputs."""
+
+    def line(r: dict[str, Any]) -> list[str]:
+        scores = f"{r['psnr']:.2f} | {r['lpips']:.3f} | {r['ids_dlib']:.3f}"
+        if "row" in r:
+            return [f"| {r['row']} | – | – | {scores} | – | – |"]
+        when = ["timesteps drawn over the schedule"] if r.get("timesteps") == "all" else []
+        what = ", ".join([PROBE_TRAINS[r["trainable"]], *r.get("arch", []), *when])
+        steps = "the base" if r["steps"] == 0 else f"{r['steps']:,}"
+        params = f"{r['trainable_params'] / 1e6:.2f} M"
+        sample = _cell(r["sample"]) if "sample" in r else "–"
+        return [f"| {what} | {steps} | {params} | {scores} | {sample} | {r['train_s']:.0f} |"]
+
+    def order(r: dict[str, Any]) -> tuple:
+        if "row" in r:
+            return (0, "", r["row"], 0)
+        return (1, r.get("timesteps", "T"), r["trainable"] + " ".join(r.get("arch", [])), r["steps"])
+
+    head = (
+        "\n| trained (at t = T unless said) | steps | trainable parameters | one pass: PSNR | LPIPS "
+        "| ids_dlib | one sample as published | seconds of steps since the row above |"
+        "\n|---|---|---|---|---|---|---|---|\n"
+    )
+    return head + "\n".join(record_lines(root / PROBE_RECORD, PROBE_WHAT, line, order)) + "\n"

@@ -141,17 +141,19 @@ class Flipnet(nn.Module):
         lambda_perceptual: float = 0.0,
         perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
         cond_eps_weight: float = 1.0,
+        t: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        """Training losses for one batch of pairs (images in [0, 1] at the model resolution)."""
+        """Training losses for one batch of pairs (images in [0, 1] at the model resolution), at timesteps
+        ``t`` (one per pair; default: drawn uniformly over the training schedule from ``gen``)."""
         device = self.prior.null_context.device
         target, cond = self.roles(hq.to(device), lq.to(device), mode)
         x0_t, x0_c = self.prior.encode(target), self.prior.encode(cond)
         sched = self.prior.noise_scheduler()
         n_t = torch.randn(x0_t.shape, generator=gen).to(x0_t)
         n_c = self.condition_noise(n_t, torch.randn(x0_c.shape, generator=gen).to(x0_c))
-        t = torch.randint(0, sched.config.num_train_timesteps, (x0_t.shape[0],), generator=gen).to(
-            x0_t.device
-        )
+        if t is None:
+            t = torch.randint(0, sched.config.num_train_timesteps, (x0_t.shape[0],), generator=gen)
+        t = t.to(x0_t.device)
         xt_t = sched.add_noise(x0_t, n_t, t)
         xt_c, t_c = self.noised_condition(x0_c, n_c, t)
         eps_t, eps_c = self.eps_pair(xt_t, xt_c, t, self.context(cond, mode), t_c)
