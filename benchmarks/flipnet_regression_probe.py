@@ -122,8 +122,9 @@ def main() -> None:
         t0 = time.time()
         if steps > 0:
             what = f"probe ({args.trainable}, t: {args.timesteps})"
-            cfg = LoopConfig(args.out, steps, params.lr, params.seed, params.warmup, params.save_every)
-            cfg.desc = what
+            cfg = LoopConfig(
+                args.out, steps, params.lr, params.seed, params.warmup, params.save_every, desc=what
+            )
             result = run_loop(cfg, model, step_fn)
             if not result.finished:
                 raise SystemExit("training stopped early; re-run the same command to resume")

@@ -9,6 +9,7 @@ and the samples' spread. ``colour_table`` renders ``benchmarks/results/flipnet_c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,18 @@ RECORD = Path("benchmarks") / "results" / "flipnet_sample_spread.jsonl"
 WHAT = "rows of benchmarks/flipnet_sample_spread.py"
 #: The posterior-mean columns (means of the first K samples; a row with fewer samples shows "–").
 MEANS = (2, 4, 8)
+
+
+def _table(
+    columns: list[str],
+    path: Path,
+    what: str,
+    line: Callable[[dict[str, Any]], list[str]],
+    key: Callable[[dict[str, Any]], Any] | None = None,
+) -> str:
+    """A markdown table with these column titles, one or more lines per record row (``record_lines``)."""
+    head = "\n| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+    return head + "\n".join(record_lines(path, what, line, key)) + "\n"
 
 
 def _cell(scores: dict[str, Any]) -> str:
@@ -36,14 +49,9 @@ def spread_table(root: Path) -> str:
             + f" | {_cell(r['one_pass'])} |"
         ]
 
-    head = (
-        "\n| checkpoint | one sample (seed 0) | one sample, mean over seeds (how many) | "
-        + " | ".join(f"mean of {k} samples" for k in MEANS)
-        + " | one pass (x̂0 at t = T) |\n|---|---|---|"
-        + "---|" * (len(MEANS) + 1)
-        + "\n"
-    )
-    return head + "\n".join(record_lines(root / RECORD, WHAT, line)) + "\n"
+    columns = ["checkpoint", "one sample (seed 0)", "one sample, mean over seeds (how many)"]
+    columns += [f"mean of {k} samples" for k in MEANS] + ["one pass (x̂0 at t = T)"]
+    return _table(columns, root / RECORD, WHAT, line)
 
 
 def split_table(root: Path) -> str:
@@ -56,11 +64,9 @@ def split_table(root: Path) -> str:
             f"| {share:.0%} |"
         ]
 
-    head = (
-        "\n| checkpoint | one sample, dB | its posterior mean (K → ∞), dB | spread, dB "
-        "| spread's share of a sample's error |\n|---|---|---|---|---|\n"
-    )
-    return head + "\n".join(record_lines(root / RECORD, WHAT, line)) + "\n"
+    columns = ["checkpoint", "one sample, dB", "its posterior mean (K → ∞), dB", "spread, dB",
+               "spread's share of a sample's error"]  # fmt: skip
+    return _table(columns, root / RECORD, WHAT, line)
 
 
 COLOUR_RECORD = Path("benchmarks") / "results" / "flipnet_colour_bias.jsonl"
@@ -76,11 +82,9 @@ def colour_table(root: Path) -> str:
         gain = r["own_colour"]["psnr"] - r["as_restored"]["psnr"]
         return [f"| {r['label']} | {bias} | {cells} | {gain:+.2f} |"]
 
-    head = (
-        "\n| restored set | set-wide colour bias R / G / B (of 255) | PSNR as restored | without that bias "
-        "| each face at its HQ's mean colour | gain of the last |\n|---|---|---|---|---|---|\n"
-    )
-    return head + "\n".join(record_lines(root / COLOUR_RECORD, COLOUR_WHAT, line)) + "\n"
+    columns = ["restored set", "set-wide colour bias R / G / B (of 255)", "PSNR as restored",
+               "without that bias", "each face at its HQ's mean colour", "gain of the last"]  # fmt: skip
+    return _table(columns, root / COLOUR_RECORD, COLOUR_WHAT, line)
 
 
 PROBE_RECORD = Path("benchmarks") / "results" / "flipnet_regression_probe.jsonl"
@@ -113,9 +117,6 @@ def probe_table(root: Path) -> str:
             return (0, "", r["row"], 0)
         return (1, r.get("timesteps", "T"), r["trainable"] + " ".join(r.get("arch", [])), r["steps"])
 
-    head = (
-        "\n| trained (at t = T unless said) | steps | trainable parameters | one pass: PSNR | LPIPS "
-        "| ids_dlib | one sample as published | seconds of steps since the row above |"
-        "\n|---|---|---|---|---|---|---|---|\n"
-    )
-    return head + "\n".join(record_lines(root / PROBE_RECORD, PROBE_WHAT, line, order)) + "\n"
+    columns = ["trained (at t = T unless said)", "steps", "trainable parameters", "one pass: PSNR", "LPIPS",
+               "ids_dlib", "one sample as published", "seconds of steps since the row above"]  # fmt: skip
+    return _table(columns, root / PROBE_RECORD, PROBE_WHAT, line, order)
