@@ -12,10 +12,11 @@ it: the restoration loss of ``train restoration`` (the same online "+O" pairs, b
 seed) with every pair's timestep set to T − 1 instead of drawn over the schedule.
 
 ``--trainable adapters`` trains what FLIPNET trains (LoRA, BoostHub, the embedding adapter and mode tokens);
-``unet`` also every weight of the prior's UNet (the autoencoder stays frozen: it is the output's ceiling
-either way). ``--arch key=value`` sets weight-free architecture options on the base first, as ``train
-restoration --arch`` does (e.g. another BoostHub window). ``--timesteps all`` draws the timesteps over the
-schedule as training does (the control: the same parts trained by the plain restoration loss).
+``unet`` also every weight of the prior's UNet (the ``finetune_unet`` option; the autoencoder stays frozen:
+it is the output's ceiling either way). ``--arch key=value`` sets weight-free architecture options on the
+base first, as ``train restoration --arch`` does (e.g. another BoostHub window). ``--timesteps all`` draws
+the timesteps over the schedule as training does (the control: the same parts trained by the plain
+restoration loss).
 
 After each length in ``--steps`` (the run continues on ``--out``; its state is saved there) the one-pass
 predictions of the 64 held-out faces of ``data.synthetic_test`` are written to ``OUT/one-pass-N/`` and
@@ -92,14 +93,15 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     data, ev, params = load_section("data"), load_section("evaluate"), load_section("flipnet")
     lq_dir, gt_dir = Path(data.synthetic_test) / "lq", Path(data.hq_test)
-    model = load_base(args.base, params, parse_assignments(args.arch, "--arch") or None)
+    arch = parse_assignments(args.arch, "--arch")
+    if args.trainable == "unet":  # the prior's UNet trained too: the flipnet.finetune_unet option
+        arch["finetune_unet"] = True
+    model = load_base(args.base, params, arch or None)
     if args.ceiling:
         for name, src in (("HQ", gt_dir), ("LQ", lq_dir)):
             out = args.out / f"round-trip-{name.lower()}"
             _record(args.record, _round_trip(model, src, gt_dir, lq_dir, out, name, ev.eval_size))
         return
-    if args.trainable == "unet":
-        model.prior.unet.requires_grad_(True)
     n_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     res = model.prior.config.resolution
     last_t = model.prior.noise_scheduler().config.num_train_timesteps - 1

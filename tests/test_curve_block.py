@@ -140,3 +140,29 @@ def test_sampler_table_gives_one_line_per_setting(tmp_path: Path) -> None:
     path.write_text(json.dumps({"checkpoint": "c"}) + "\n", encoding="utf-8")
     with pytest.raises(BenchError, match="flipnet_sampler.jsonl"):
         curve_block.sampler_table(tmp_path)
+
+
+def test_targets_summary_counts_the_lengths_that_meet_all_three(tmp_path: Path) -> None:
+    d = "x finetune_unet"
+    rows = [
+        {"steps": 250, "lpips": 0.30, "psnr": 23.8, "ssim": 0.8, "ids_dlib": 0.928, "design": d},  # ids short
+        {"steps": 500, "lpips": 0.30, "psnr": 23.8, "ssim": 0.8, "ids_dlib": 0.930, "design": d},
+        {"steps": 1000, "lpips": 0.36, "psnr": 23.7, "ssim": 0.8, "ids_dlib": 0.935, "design": d},
+        {"steps": 1000, "lpips": 0.30, "psnr": 25.0, "ssim": 0.8, "ids_dlib": 0.95},  # another design
+    ]
+    _write(tmp_path, [LQ, *rows])
+    text = curve_block.targets_summary(tmp_path, d)
+    assert text == "all three targets met at 2 of its 3 lengths (500, 1,000 steps)"
+    with pytest.raises(BenchError, match="no rows of the design"):
+        curve_block.targets_summary(tmp_path, "sd21")
+
+
+def test_table_of_one_design_keeps_only_its_rows(tmp_path: Path) -> None:
+    rows = [
+        {"steps": 500, "lpips": 0.30, "psnr": 23.8, "ssim": 0.8, "ids_dlib": 0.93, "design": "a"},
+        {"steps": 500, "lpips": 0.40, "psnr": 20.0, "ssim": 0.7, "ids_dlib": 0.90},
+    ]
+    _write(tmp_path, [LQ, *rows])
+    table = curve_block.curve_table(tmp_path, "a")
+    assert "| a | 500 |" in table and "as published" not in table and "LQ input" in table
+    assert "as published" in curve_block.curve_table(tmp_path)

@@ -76,6 +76,15 @@ def test_a_changed_output_makes_its_block_stale(tmp_path: Path) -> None:
         doc_blocks.stale_blocks(root)
 
 
+def test_flipnet_rows_keep_the_input_and_both_variants_of_every_set(tmp_path: Path) -> None:
+    out = doc_blocks.Outputs(_mini_repo(tmp_path))
+    rows = doc_blocks.flipnet_rows(out).strip().splitlines()[2:]
+    sets = {r["set"] for r in out.rows}
+    assert len(rows) == 3 * len(sets)
+    assert {ln.split("|")[2].split()[0] for ln in rows} == set(doc_blocks.FLIPNET_ROWS)
+    assert not any("restorer" in ln for ln in rows)
+
+
 def test_a_figure_older_than_its_inputs_is_stale(tmp_path: Path) -> None:
     root = _mini_repo(tmp_path)
     (root / "plot.py").write_text("draw()\n")

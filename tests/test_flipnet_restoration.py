@@ -105,6 +105,34 @@ def test_arch_options_train_under_a_window_and_are_kept(setup, tmp_path: Path) -
     assert json.loads((local / "restoration.json").read_text())["arch_options"] == ["boosthub_window=1"]
 
 
+def test_finetune_unet_trains_the_unet_and_its_checkpoint_carries_it(setup, tmp_path: Path) -> None:
+    """``--arch finetune_unet=true`` on a frozen base: the UNet starts as the prior's, training moves it, the
+    checkpoint holds it and loads it back (a restore sees the trained UNet, not the prior's); continuing that
+    checkpoint keeps it open, and switching it off again is refused."""
+    from flipnet_bench.models.flipnet.checkpoint import load_flipnet
+
+    base, hq, _, params = setup
+    prior = load_prior(params.prior_path).unet.state_dict()
+    frozen = _weights(train_restoration_folder(base, hq, tmp_path / "o", params))
+    assert not any(k.startswith("prior.unet.") and "lora_" not in k and ".bh_" not in k for k in frozen)
+    opened = train_restoration_folder(base, hq, tmp_path / "u", params, arch_options={"finetune_unet": True})
+    w = _weights(opened)
+    unet = {k.removeprefix("prior.unet."): v for k, v in w.items() if k.startswith("prior.unet.")}
+    plain = {k: v for k, v in unet.items() if "lora_" not in k and ".bh_" not in k}
+    assert len(plain) > len(w) - len(plain)  # every UNet weight is in the checkpoint
+    moved = [k for k, v in plain.items() if k.replace(".base_layer", "") in prior and
+             not torch.equal(v, prior[k.replace(".base_layer", "")])]  # fmt: skip
+    assert len(moved) > len(plain) // 2  # trained, not the prior's
+    model = load_flipnet(opened)
+    assert model.arch.finetune_unet and all(p.requires_grad for p in model.prior.unet.parameters())
+    got = model.state_dict()
+    assert all(torch.equal(got[k], v) for k, v in w.items())  # loaded back as trained
+    again = train_restoration_folder(opened, hq, tmp_path / "u2", params)
+    assert json.loads((again / "flipnet.json").read_text())["arch"]["finetune_unet"] is True
+    with pytest.raises(BenchError, match="cannot be switched off"):
+        train_restoration_folder(opened, hq, tmp_path / "x", params, arch_options={"finetune_unet": False})
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [({"lora_rank": 4}, "change the trainable weights"), ({"window": 2}, "unknown params key flipnet.window"),

@@ -19,6 +19,8 @@ from flipnet_bench.config import load_section
 from flipnet_bench.errors import BenchError
 
 RECORD = Path("benchmarks") / "results" / "flipnet_curve.jsonl"
+#: The UNet-open run's own record (``R64_UNET_OPEN`` rows and their LQ input's row).
+RECORD_UNET = Path("benchmarks") / "results" / "flipnet_curve_unet.jsonl"
 #: How far below the input's PSNR and ids_dlib a restoration may stay and still meet the target.
 PSNR_MARGIN_DB = 3.0
 IDS_MARGIN = 0.03
@@ -39,6 +41,9 @@ LATENT_ZSNR_R64_WINDOW = "tiny-latent-zsnr lora_rank=64 boosthub_window=2"
 #: 20 instead of 1, and the checkpoint's weights an exponential moving average of the trained ones.
 R64_MSE20 = LATENT_ZSNR_R64_WINDOW + " lambda_mse=20"
 R64_EMA = LATENT_ZSNR_R64_WINDOW + " ema_decay=0.999"
+#: The shipped rank-64 restoration mode (``flipnet.restoration.init``, 3,000 steps) trained further with every
+#: weight of the prior's UNet trainable too (``--arch finetune_unet=true``); its steps count from there.
+R64_UNET_OPEN = LATENT_ZSNR_R64_WINDOW + " finetune_unet (from the 3,000-step restoration mode)"
 #: The ae-3000 chain with its prior trained 6,000 steps instead of 3,000 (then the same joint and restoration
 #: training).
 AE3000_PRIOR6000 = "tiny-latent-zsnr ae-3000 prior-6000 boosthub_window=2"
@@ -49,9 +54,10 @@ def design(row: dict[str, Any]) -> str:
     return str(row.get("design") or "") or " ".join(row.get("arch") or []) or PUBLISHED
 
 
-def load_curve(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(the LQ input's row, the model rows by steps); a missing file or key is an error naming the file."""
-    path = root / RECORD
+def load_curve(root: Path, record: Path = RECORD) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the LQ input's row, the model rows by steps) of ``root / record``; a missing file or key is an
+    error naming the file."""
+    path = root / record
     try:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         for row in rows:
@@ -77,8 +83,10 @@ def targets_met(row: dict[str, Any], lq: dict[str, Any]) -> dict[str, bool]:
     }
 
 
-def curve_table(root: Path) -> str:
-    lq, rows = load_curve(root)
+def curve_table(root: Path, name: str | None = None, record: Path = RECORD) -> str:
+    """Every row of ``record`` (or only design ``name``'s), each with the targets it meets."""
+    lq, rows = load_curve(root, record)
+    rows = [r for r in rows if name is None or design(r) == name]
     head = (
         "\n| design | restoration steps | PSNR ↑ | SSIM ↑ | LPIPS ↓ | ids_dlib ↑ | targets met |\n"
         "|---|---|---|---|---|---|---|\n"
@@ -116,6 +124,18 @@ def curve_sentence(root: Path, name: str = PUBLISHED, steps: int | None = None) 
         f"{first['lpips']:.3f} / {first['ids_dlib']:.3f}; the input {lq['psnr']:.2f} / {lq['lpips']:.3f} / "
         f"{lq['ids_dlib']:.3f}): {len(met)} of the 3 targets met"
     )
+
+
+def targets_summary(root: Path, name: str, record: Path = RECORD) -> str:
+    """At how many, and which, of design ``name``'s lengths in ``record`` one sample meets all three
+    targets."""
+    lq, rows = load_curve(root, record)
+    rows = [r for r in rows if design(r) == name]
+    if not rows:
+        raise BenchError(f"{root / record}: no rows of the design {name!r} yet")
+    met = [r["steps"] for r in rows if all(targets_met(r, lq).values())]
+    where = f" ({', '.join(f'{s:,}' for s in met)} steps)" if met else ""
+    return f"all three targets met at {len(met)} of its {len(rows)} lengths{where}"
 
 
 def shipped_sentence(root: Path, name: str) -> str:

@@ -31,6 +31,11 @@ from flipnet_bench.report import (
 )
 
 SYNTHETIC = "synthetic-hq-test"
+#: ``dvc repro``'s outputs (leaderboard.csv, leaderboard.md, metrics/realism.json) of a run with
+#: ``flipnet.restoration.init`` set to the restoration mode trained with the prior's UNet open
+#: (``finetune_unet``), kept beside the benchmarks' records (docs/flipnet.md).
+UNET_OPEN = Path("benchmarks") / "results" / "flipnet_unet_open"
+FLIPNET_ROWS = ("identity", "flipnet_o", "flipnet")
 DOCS = ("README.md", "docs/*.md")
 BLOCK = re.compile(r"(<!-- BEGIN generated:([\w-]+) -->)(.*?)(<!-- END generated:\2 -->)", re.S)
 LABELS = {
@@ -89,6 +94,13 @@ def _num(text: str, digits: int) -> str:
 
 def synthetic_table(out: Outputs) -> str:
     return "\n" + out.table("| set | method |", (SYNTHETIC,)) + "\n"
+
+
+def flipnet_rows(out: Outputs) -> str:
+    """The leaderboard.md rows of the input and FLIPNET's two variants, on every set."""
+    lines = out.table("| set | method |").splitlines()
+    keep = [ln for ln in lines[2:] if ln.split("|")[2].split()[0] in FLIPNET_ROWS]
+    return "\n" + "\n".join([*lines[:2], *keep]) + "\n"
 
 
 def synthetic_contrasts(out: Outputs) -> str:
@@ -212,6 +224,9 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "restorer-vs-input": restorer_vs_input,
     "id-gate-range": id_gate_range,
     "realism-flipnet": realism_flipnet,
+    "flipnet-unet-rows": lambda out: flipnet_rows(Outputs(out.root / UNET_OPEN)),
+    "flipnet-unet-vs-input": lambda out: flipnet_vs_input(Outputs(out.root / UNET_OPEN)),
+    "flipnet-unet-contrast": lambda out: flipnet_contrast(Outputs(out.root / UNET_OPEN)),
     "realism-flipnet-verdict": realism_flipnet_verdict,
     **realism_block.study_renderers("realism-full"),  # benchmarks/results/realism_full.json
     **realism_block.study_renderers("realism-full-long", realism_block.RECORD_LONG),
@@ -261,6 +276,12 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     ),
     "flipnet-curve-r64-vs-r8": lambda out: curve_block.curve_contrast(
         out.root, curve_block.LATENT_ZSNR_R64_WINDOW, curve_block.LATENT_ZSNR_WINDOW
+    ),
+    "flipnet-curve-unet": lambda out: curve_block.curve_table(
+        out.root, curve_block.R64_UNET_OPEN, curve_block.RECORD_UNET
+    ),
+    "flipnet-curve-unet-met": lambda out: curve_block.targets_summary(
+        out.root, curve_block.R64_UNET_OPEN, curve_block.RECORD_UNET
     ),
     **curve_block.ablation_renderers(),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),

@@ -181,7 +181,8 @@ def _continue_args(parser: argparse.ArgumentParser, mode: str) -> None:
         nargs="*",
         default=[],
         metavar="KEY=VALUE",
-        help="architecture options that add no weights, set on the base first (e.g. boosthub_window=2)",
+        help="architecture options that add no weights, set on the base first (e.g. boosthub_window=2), or "
+        "finetune_unet=true (trains the prior's UNet too; a departure from the paper, docs/flipnet.md)",
     )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))

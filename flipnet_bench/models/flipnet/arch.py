@@ -31,6 +31,13 @@ class FlipnetArch:
     phi: float = 1.0
     adapter_hidden: int = 512
     finetune_embedding: bool = False
+    #: Train every weight of the prior's UNet too, beside LoRA, BoostHub and the adapter (off as published:
+    #: the paper keeps the prior frozen). A departure for the miniature, whose frozen prior bounds the
+    #: restoration estimate (docs/flipnet.md, "How near the estimate at t = T gets"); its checkpoint then
+    #: carries the UNet (null context and autoencoder stay the prior's). It can be switched on when a
+    #: frozen checkpoint is continued (``train restoration --arch finetune_unet=true``: the UNet starts as
+    #: the prior's), never off again.
+    finetune_unet: bool = False
     #: Noise level of the condition stream at train and sample time (the paper is silent): ``clean`` (t = 0,
     #: the measured choice, docs/flipnet.md), ``tied`` (the target's t) or ``low`` (fixed t = ``cond_low_t``).
     cond_noise: Literal["clean", "tied", "low"] = "clean"
@@ -71,13 +78,17 @@ class FlipnetArch:
     def with_options(self, options: Mapping[str, Any]) -> FlipnetArch:
         """This architecture with ``options`` (``flipnet:`` keys, e.g. ``{"boosthub_window": 2}``) set, each
         checked as params.yaml checks it: only options that leave the trainable weights as they are, so a
-        trained checkpoint loads under them (``train restoration --arch``)."""
+        trained checkpoint loads under them (``train restoration --arch``), and ``finetune_unet`` switched
+        on (the prior's UNet is its start)."""
         fixed = sorted(WEIGHT_KEYS & set(options))
         if fixed:
             raise ParamsError(
                 f"architecture option(s) {fixed} change the trainable weights; train a new model"
             )
-        return parse_dataclass(FlipnetArch, {**self.to_dict(), **options}, "flipnet")
+        arch = parse_dataclass(FlipnetArch, {**self.to_dict(), **options}, "flipnet")
+        if self.finetune_unet and not arch.finetune_unet:
+            raise ParamsError("finetune_unet cannot be switched off: the checkpoint's UNet is its own")
+        return arch
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FlipnetArch:

@@ -15,7 +15,7 @@ from flipnet_bench.io.hashing import sha256_file
 from flipnet_bench.models.flipnet.arch import FlipnetArch
 from flipnet_bench.models.flipnet.configs import get_config
 from flipnet_bench.models.flipnet.embedding import FaceEmbedding
-from flipnet_bench.models.flipnet.model import Flipnet
+from flipnet_bench.models.flipnet.model import Flipnet, is_trained_key
 from flipnet_bench.models.flipnet.params import FlipnetParams
 from flipnet_bench.models.flipnet.prior import WEIGHTS_NAME, DiffusionPrior, load_prior, load_sd21_prior
 
@@ -120,11 +120,11 @@ def load_flipnet(
         )
     e = info["embedding"]
     embedding = FaceEmbedding(int(e["dim"]), int(e["width"]), int(e["resolution"]))
-    arch = FlipnetArch.from_dict(info["arch"]).with_options(arch_options or {})
-    model = Flipnet(open_prior(info["config"], prior_path), embedding, arch)
+    saved = FlipnetArch.from_dict(info["arch"])
+    model = Flipnet(open_prior(info["config"], prior_path), embedding, saved.with_options(arch_options or {}))
     state = load_file(str(folder / FLIPNET_WEIGHTS))
     missing, unexpected = model.load_state_dict(state, strict=False)
-    expected = set(model.trainable_state_dict())
+    expected = {k for k in model.state_dict() if is_trained_key(k, saved)}
     if unexpected or expected - set(state):
         raise BenchError(
             f"{folder / FLIPNET_WEIGHTS} does not match its config "

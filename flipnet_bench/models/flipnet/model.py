@@ -27,10 +27,19 @@ from flipnet_bench.models.flipnet.prior import DiffusionPrior
 LORA_TARGETS = ["to_q", "to_k", "to_v", "to_out.0"]
 
 
+def is_trained_key(key: str, arch: FlipnetArch) -> bool:
+    """Is the state-dict entry ``key`` one that training under ``arch`` changes (and the checkpoint holds)?
+    LoRA, BoostHub, adapter and embedding always; every UNet weight with ``arch.finetune_unet``."""
+    if "lora_" in key or ".processor.bh_" in key or key.startswith(("adapter.", "embedding.")):
+        return True
+    return arch.finetune_unet and key.startswith("prior.unet.")
+
+
 class Flipnet(nn.Module):
-    """The unified restoration/degradation network. Only LoRA, BoostHub, adapter (+ optionally embedding)
-    parameters are trainable; the prior (UNet, null context, VAE) stays frozen. The model owns its
-    configuration ``arch`` (:class:`FlipnetArch`), which its checkpoint records."""
+    """The unified restoration/degradation network. Only LoRA, BoostHub, adapter (+ optionally embedding,
+    and the UNet with ``arch.finetune_unet``) parameters are trainable; the rest of the prior (null context,
+    VAE) stays frozen. The model owns its configuration ``arch`` (:class:`FlipnetArch`), which its
+    checkpoint records."""
 
     def __init__(self, prior: DiffusionPrior, embedding: FaceEmbedding, arch: FlipnetArch) -> None:
         super().__init__()
@@ -48,6 +57,8 @@ class Flipnet(nn.Module):
         for module in prior.unet.modules():  # peft freezes everything that is not LoRA: re-open BoostHub
             if isinstance(module, BoostHubProcessor):
                 module.requires_grad_(True)
+        if arch.finetune_unet:
+            prior.unet.requires_grad_(True)
         self.embedding = embedding.requires_grad_(arch.finetune_embedding)
         cfg = prior.config
         self.adapter = ContextAdapter(embedding.dim, cfg.context_tokens, cfg.context_dim, arch.adapter_hidden)
@@ -175,9 +186,5 @@ class Flipnet(nn.Module):
         return {"loss": out.pop("loss"), **out}
 
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
-        """Only what training changes (LoRA, BoostHub, adapter, embedding): the FLIPNET checkpoint."""
-        return {
-            k: v
-            for k, v in self.state_dict().items()
-            if "lora_" in k or ".processor.bh_" in k or k.startswith(("adapter.", "embedding."))
-        }
+        """Only what training changes (:func:`is_trained_key`): the FLIPNET checkpoint."""
+        return {k: v for k, v in self.state_dict().items() if is_trained_key(k, self.arch)}
