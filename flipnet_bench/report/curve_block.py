@@ -83,10 +83,18 @@ def targets_met(row: dict[str, Any], lq: dict[str, Any]) -> dict[str, bool]:
     }
 
 
+def design_rows(root: Path, name: str, record: Path = RECORD) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the LQ input's row, design ``name``'s rows by steps) of ``record``; none is an error naming it."""
+    lq, rows = load_curve(root, record)
+    rows = [r for r in rows if design(r) == name]
+    if not rows:
+        raise BenchError(f"{root / record}: no rows of the design {name!r} yet")
+    return lq, rows
+
+
 def curve_table(root: Path, name: str | None = None, record: Path = RECORD) -> str:
     """Every row of ``record`` (or only design ``name``'s), each with the targets it meets."""
-    lq, rows = load_curve(root, record)
-    rows = [r for r in rows if name is None or design(r) == name]
+    lq, rows = load_curve(root, record) if name is None else design_rows(root, name, record)
     head = (
         "\n| design | restoration steps | PSNR ↑ | SSIM ↑ | LPIPS ↓ | ids_dlib ↑ | targets met |\n"
         "|---|---|---|---|---|---|---|\n"
@@ -109,10 +117,7 @@ def curve_table(root: Path, name: str | None = None, record: Path = RECORD) -> s
 def curve_sentence(root: Path, name: str = PUBLISHED, steps: int | None = None) -> str:
     """The README's one line: design ``name``'s longest-trained row (or its row at ``steps``, e.g. a shipped
     checkpoint's length) against the input, and the targets it meets (default: the published design)."""
-    lq, rows = load_curve(root)
-    rows = [r for r in rows if design(r) == name]
-    if not rows:
-        raise BenchError(f"{root / RECORD}: no rows of the design {name!r} yet")
+    lq, rows = design_rows(root, name)
     at = [r for r in rows if steps is None or r["steps"] == steps]
     if not at:
         raise BenchError(f"{root / RECORD}: no row of the design {name!r} at {steps} steps")
@@ -129,10 +134,7 @@ def curve_sentence(root: Path, name: str = PUBLISHED, steps: int | None = None) 
 def targets_summary(root: Path, name: str, record: Path = RECORD) -> str:
     """At how many, and which, of design ``name``'s lengths in ``record`` one sample meets all three
     targets."""
-    lq, rows = load_curve(root, record)
-    rows = [r for r in rows if design(r) == name]
-    if not rows:
-        raise BenchError(f"{root / record}: no rows of the design {name!r} yet")
+    lq, rows = design_rows(root, name, record)
     met = [r["steps"] for r in rows if all(targets_met(r, lq).values())]
     where = f" ({', '.join(f'{s:,}' for s in met)} steps)" if met else ""
     return f"all three targets met at {len(met)} of its {len(rows)} lengths{where}"

@@ -64,8 +64,11 @@ class Outputs:
                 return row
         raise BenchError(f"leaderboard.csv has no {set_name} / {method} / {metric}")
 
-    def table(self, first_header: str, sets: tuple[str, ...] | None = None) -> str:
-        """Header and rows (of ``sets``; all when None) of the leaderboard.md table whose header starts so."""
+    def table(
+        self, first_header: str, sets: tuple[str, ...] | None = None, methods: tuple[str, ...] | None = None
+    ) -> str:
+        """Header and rows (of ``sets`` and, by the second cell's first word, ``methods``; all when None) of
+        the leaderboard.md table whose header starts so."""
         start = next((i for i, ln in enumerate(self.markdown) if ln.startswith(first_header)), None)
         if start is None:
             raise BenchError(f"leaderboard.md has no table starting {first_header!r}")
@@ -74,7 +77,13 @@ class Outputs:
             if not line.startswith("|"):
                 break
             lines.append(line)
-        body = [ln for ln in lines[2:] if sets is None or ln.split("|")[1].strip() in sets]
+
+        def kept(cells: list[str]) -> bool:
+            return (sets is None or cells[1].strip() in sets) and (
+                methods is None or cells[2].split()[0] in methods
+            )
+
+        body = [ln for ln in lines[2:] if kept(ln.split("|"))]
         return "\n".join([*lines[:2], *body])
 
     def contrasts(self, set_name: str) -> dict[str, dict[str, str]]:
@@ -98,9 +107,7 @@ def synthetic_table(out: Outputs) -> str:
 
 def flipnet_rows(out: Outputs) -> str:
     """The leaderboard.md rows of the input and FLIPNET's two variants, on every set."""
-    lines = out.table("| set | method |").splitlines()
-    keep = [ln for ln in lines[2:] if ln.split("|")[2].split()[0] in FLIPNET_ROWS]
-    return "\n" + "\n".join([*lines[:2], *keep]) + "\n"
+    return "\n" + out.table("| set | method |", methods=FLIPNET_ROWS) + "\n"
 
 
 def synthetic_contrasts(out: Outputs) -> str:
