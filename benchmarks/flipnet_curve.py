@@ -116,6 +116,7 @@ def resample(
             "sample_steps": int(n),
             "samples": int(k),
             "start": start,
+            **({"decoder": params.restore_decoder} if params.restore_decoder else {}),
             **score(pred, lq, gt, size),
             "restore_s_per_image": round(restore_s / len(list_images(lq)), 3),
             "threads": torch.get_num_threads(),

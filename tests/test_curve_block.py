@@ -88,8 +88,16 @@ def test_contrast_counts_the_better_lengths_of_two_designs(tmp_path: Path) -> No
     assert text.startswith("better than `b` at the 2 lengths both were trained to (500–1,000 steps)")
     assert "PSNR at 0, LPIPS at 1, ids_dlib at 0;" in text  # ties are not wins
     assert text.endswith("at 1,000 steps PSNR +0.00 dB, LPIPS -0.010, ids_dlib -0.010")
-    with pytest.raises(BenchError, match="no restoration length with rows of both"):
+    with pytest.raises(BenchError, match="no rows of the design 'c'"):
         curve_block.curve_contrast(tmp_path, "a", "c")
+    other = tmp_path / "other.jsonl"  # a design in a record of its own, at lengths the first lacks
+    other.write_text("".join(json.dumps(r) + "\n" for r in [LQ, {**row, "steps": 2000, "design": "d"}]))
+    with pytest.raises(BenchError, match="no restoration length with rows of both"):
+        curve_block.curve_contrast(tmp_path, "a", "d", other_record=other)
+    other.write_text("".join(json.dumps(r) + "\n" for r in [LQ, {**row, "steps": 1000, "design": "d"}]))
+    text = curve_block.curve_contrast(tmp_path, "a", "d", other_record=other)
+    assert text.startswith("better than `d` at the 1 lengths both were trained to (1,000–1,000 steps)")
+    assert text.endswith("LPIPS -0.010, ids_dlib +0.000")
 
 
 def test_shipped_sentence_takes_the_length_from_the_shipped_checkpoint(tmp_path: Path) -> None:
@@ -166,3 +174,42 @@ def test_table_of_one_design_keeps_only_its_rows(tmp_path: Path) -> None:
     table = curve_block.curve_table(tmp_path, "a")
     assert "| a | 500 |" in table and "as published" not in table and "LQ input" in table
     assert "as published" in curve_block.curve_table(tmp_path)
+
+
+def test_decoder_and_trajectory_tables_name_each_decoder(tmp_path: Path) -> None:
+    from flipnet_bench.report import decoder_block
+
+    _write(tmp_path, [LQ])
+    rows = [
+        {"checkpoint": "c", "psnr": 24.0, "ssim": 0.8, "lpips": 0.30, "ids_dlib": 0.93},
+        {"checkpoint": "c", "decoder": "checkpoints/ae-tiny-latent-decoder-noise", "psnr": 23.0, "ssim": 0.8,
+         "lpips": 0.25, "ids_dlib": 0.92},
+        {"checkpoint": "c", "decoder": "mine", "psnr": 20.0, "ssim": 0.8, "lpips": 0.40, "ids_dlib": 0.9},
+    ]  # fmt: skip
+    (tmp_path / decoder_block.RECORD).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = decoder_block.decoder_table(tmp_path).splitlines()
+    assert table[3].startswith("| `c` | the prior's own") and table[3].endswith(
+        "| 3 of 3 (lpips, psnr, ids_dlib) |"
+    )
+    assert "`checkpoints/ae-tiny-latent-decoder-noise`" in table[4] and table[4].endswith(
+        "| 1 of 3 (lpips) |"
+    )
+    assert table[5].startswith("| `c` | `mine` | 20.00 |") and table[5].endswith("| 0 of 3 |")
+    text = decoder_block.decoder_sentence(tmp_path, "c", "mine")
+    assert text.startswith("PSNR 20.00, LPIPS 0.400, ids_dlib 0.900 against the input's 26.70")
+    assert text.endswith("0 of the 3 targets met")
+    assert decoder_block.decoder_sentence(tmp_path, "c", None).endswith("met (lpips, psnr, ids_dlib)")
+    with pytest.raises(BenchError, match="no row of c decoded by other"):
+        decoder_block.decoder_sentence(tmp_path, "c", "other")
+    traj = {"checkpoint": "c", "faces": 4, "psnr": {"HQ through the autoencoder": 26.0, "sample": 24.5},
+            "latent_error": 0.2}  # fmt: skip
+    (tmp_path / decoder_block.TRAJECTORY).write_text(json.dumps(traj) + "\n")
+    lines = decoder_block.trajectory_table(tmp_path).splitlines()
+    assert lines[1] == (
+        "| checkpoint | decoder | faces | HQ through the autoencoder, dB | sample, dB "
+        "| sample's latent error |"
+    )
+    assert lines[3].endswith("| 4 | 26.00 | 24.50 | 0.200 |")
+    (tmp_path / decoder_block.TRAJECTORY).write_text("{}\n")
+    with pytest.raises(BenchError, match="flipnet_trajectory.jsonl"):
+        decoder_block.trajectory_table(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,9 @@ def test_restoration_averages_independent_samples(trained: Path):
     assert torch.allclose((single + second) / 2, mean2, atol=1e-6)
     with pytest.raises(BenchError, match="restore_samples"):
         FlipnetRestorer(params=params, samples=0)
+    assert "decoder" not in restorer.describe()  # the prior's own decoder, as published
+    with pytest.raises(BenchError, match="has no autoencoder"):  # micro is a pixel-space prior
+        FlipnetRestorer(params=dataclasses.replace(params, restore_decoder=str(trained / "prior")))
 
 
 def test_time_limited_training_stops_usable_and_resumes_to_the_same_weights(trained: Path):

@@ -126,3 +126,56 @@ def test_cli_trains_an_autoencoder_then_a_latent_prior_on_it(faces: Path, tmp_pa
     args = ["train", "prior", "--config", "micro-latent", "--autoencoder", str(ae), "--out", str(prior)]
     assert main([*args, *common]) == 0
     assert load_prior(prior).config.name == "micro-latent"
+
+
+def test_use_decoder_takes_the_decoder_of_the_same_encoder_only(tmp_path: Path):
+    """``flipnet.restore_decoder``'s mechanism: a prior decodes with another folder's decoder when that folder
+    shares its encoder (the latent space is unchanged); another encoder or a missing file is refused."""
+    from flipnet_bench.models.flipnet.prior import save_prior
+
+    torch.manual_seed(0)
+    prior = DiffusionPrior(get_config("micro-latent"))
+    save_prior(prior, tmp_path / "own")
+    other = load_prior(tmp_path / "own")
+    with torch.no_grad():
+        for p in other.vae.decoder.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    save_prior(other, tmp_path / "decoder")
+    size = prior.config.resolution
+    images = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(1))
+    z = prior.encode(images)
+    before = prior.decode(z)
+    prior.use_decoder(tmp_path / "decoder")
+    assert torch.equal(prior.encode(images), z)  # the same latent space
+    after = prior.decode(z)
+    assert torch.allclose(after, other.decode(z)) and not torch.allclose(after, before, atol=1e-3)
+    with torch.no_grad():
+        other.vae.encoder.conv_in.weight.add_(0.1)
+    save_prior(other, tmp_path / "encoder")
+    with pytest.raises(BenchError, match="encoder is not this prior's"):
+        prior.use_decoder(tmp_path / "encoder")
+    with pytest.raises(BenchError, match="vae.safetensors"):
+        prior.use_decoder(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("noise", ["0.5", "0"])
+def test_cli_trains_a_decoder_with_the_encoder_frozen(faces: Path, tmp_path: Path, noise: str):
+    """`train decoder`: the encoder, and so the latent space and its scale, stay the autoencoder's; the
+    decoder trains (on noised latents, or with the autoencoder's own loss at --latent-noise 0); the run
+    continues with a larger --steps, like `train autoencoder`."""
+    from flipnet_bench.cli import main
+
+    ae, dec = tmp_path / "ae", tmp_path / "dec"
+    common = ["--data", str(faces), "--batch-size", "2", "--save-every", "1", "--lpips-weight", "0"]
+    assert main(["train", "autoencoder", "--config", "micro-latent", "--out", str(ae), "--steps", "1",
+                 *common]) == 0  # fmt: skip
+    args = ["train", "decoder", "--autoencoder", str(ae), "--out", str(dec), "--latent-noise", noise, *common]
+    assert main([*args, "--steps", "1"]) == 0 and main([*args, "--steps", "2"]) == 0
+    a, b = (load_file(str(d / "vae.safetensors")) for d in (ae, dec))
+    assert a.keys() == b.keys()
+    enc = [k for k in a if k.startswith(("encoder.", "quant_conv."))]
+    assert enc and all(torch.equal(a[k], b[k]) for k in enc)
+    assert any(not torch.equal(a[k], b[k]) for k in a if k.startswith("decoder."))
+    info = [json.loads((d / "autoencoder.json").read_text()) for d in (ae, dec)]
+    assert info[0]["vae_scaling"] == info[1]["vae_scaling"]
+    assert len((dec / "train_log.csv").read_text().splitlines()) == 3  # header + 2 steps

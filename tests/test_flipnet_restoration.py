@@ -133,6 +133,38 @@ def test_finetune_unet_trains_the_unet_and_its_checkpoint_carries_it(setup, tmp_
         train_restoration_folder(opened, hq, tmp_path / "x", params, arch_options={"finetune_unet": False})
 
 
+def test_cond_concat_starts_as_its_base_trains_and_is_saved(setup, tmp_path: Path) -> None:
+    """``--arch cond_concat=true``: the added input convolution starts at zero, so the model's prediction
+    equals its base's until it trains; the condition then reaches the target through it (also when the
+    condition's features are replayed), training moves it, the checkpoint holds and restores it, and
+    switching it off again is refused."""
+    from flipnet_bench.models.flipnet.checkpoint import load_flipnet
+
+    base, hq, _, params = setup
+    plain, grown = load_flipnet(base), load_flipnet(base, arch_options={"cond_concat": True})
+    gen = torch.Generator().manual_seed(1)
+    shape = (2, plain.prior.unet.config.in_channels, 8, 8)
+    x, cond = torch.randn(shape, generator=gen), torch.randn(shape, generator=gen)
+    t, ctx = torch.tensor([10, 900]), plain.context(torch.rand(2, 3, 16, 16, generator=gen), 0)
+    zero = torch.zeros_like(t)
+    with torch.no_grad():
+        assert torch.equal(plain.eps_pair(x, cond, t, ctx, zero)[0], grown.eps_pair(x, cond, t, ctx, zero)[0])
+        grown.cond_in.proj.weight.normal_(generator=gen)
+        paired = grown.eps_pair(x, cond, t, ctx, zero, record=True)[0]
+        assert torch.allclose(paired, grown.eps_target_replay(x, t, ctx), atol=1e-5)
+        other = grown.eps_pair(x, cond.flip(0), t, ctx, zero)[0]
+        assert not torch.allclose(paired[:1], other[:1], atol=1e-3)  # the condition reaches the target
+    out = train_restoration_folder(base, hq, tmp_path / "c", params, arch_options={"cond_concat": True})
+    w = _weights(out)
+    assert {k for k in w if k.startswith("cond_in.")} == {"cond_in.proj.weight", "cond_in.proj.bias"}
+    assert w["cond_in.proj.weight"].abs().sum() > 0  # trained away from its zero start
+    assert not any(k.startswith("prior.unet.") and "lora_" not in k and ".bh_" not in k for k in w)
+    model = load_flipnet(out)
+    assert model.arch.cond_concat and torch.equal(model.cond_in.proj.weight, w["cond_in.proj.weight"])
+    with pytest.raises(BenchError, match="cannot be switched off"):
+        train_restoration_folder(out, hq, tmp_path / "x", params, arch_options={"cond_concat": False})
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [({"lora_rank": 4}, "change the trainable weights"), ({"window": 2}, "unknown params key flipnet.window"),

@@ -103,11 +103,12 @@ def test_sampling_ignores_the_memory_layout(tmp_path: Path):
     assert torch.equal(out, out_cl)
 
 
-def test_sd21_miniature_trains_and_samples():
+@pytest.mark.parametrize("cond_concat", [False, True])
+def test_sd21_miniature_trains_and_samples(cond_concat: bool):
     torch.manual_seed(0)
     prior = DiffusionPrior(get_config("sd21-mini"))
     assert prior.vae is not None and prior.sample_shape == (4, 8, 8)
-    model = Flipnet(prior, FaceEmbedding(16, 8, 16), FlipnetArch(lora_rank=2))
+    model = Flipnet(prior, FaceEmbedding(16, 8, 16), FlipnetArch(lora_rank=2, cond_concat=cond_concat))
     hq, lq = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     losses = model.losses(hq, lq, RESTORE, torch.Generator().manual_seed(0), lambda_mse=1.0)
@@ -116,6 +117,10 @@ def test_sd21_miniature_trains_and_samples():
     assert torch.isfinite(losses["loss"]) and "mse_x0" in losses
     lora_b = [p for n, p in model.named_parameters() if "lora_B" in n]
     assert lora_b and any(p.abs().sum() > 0 for p in lora_b)  # the step moved LoRA off zero
+    assert (model.cond_in is not None) is cond_concat
+    if cond_concat:  # the condition's input convolution (SD-2.1's conv_in shape) trained off zero too
+        assert model.cond_in.proj.weight.shape == prior.unet.conv_in.weight.shape
+        assert model.cond_in.proj.weight.abs().sum() > 0
     out = flip_sample(model.eval(), lq, DEGRADE, [item_generator(0, i) for i in range(2)], "ddim", 1)
     assert out.shape == lq.shape and torch.isfinite(out).all()
 

@@ -109,6 +109,9 @@ class FlipnetRestorer(Method):
         """``options``: the sampler's (checkpoint, scheduler, steps, batch_size, device, params, strength,
         start)."""
         self.sampler = _FlipnetSampler(**options)
+        self.decoder = self.sampler.params.restore_decoder
+        if self.decoder is not None:
+            self.sampler.model.prior.use_decoder(self.decoder)
         self.samples = int(samples if samples is not None else self.sampler.params.restore_samples)
         if self.samples < 1:
             raise BenchError(
@@ -126,7 +129,8 @@ class FlipnetRestorer(Method):
         return (total / self.samples).to(lq.dtype)
 
     def describe(self) -> dict[str, Any]:
-        return {"method": self.name, **self.sampler.describe(), "samples": self.samples}
+        decoder = {"decoder": self.decoder} if self.decoder is not None else {}  # written only when set
+        return {"method": self.name, **self.sampler.describe(), "samples": self.samples, **decoder}
 
 
 def tile_starts(length: int, tile: int, overlap: int = 0) -> list[int]:

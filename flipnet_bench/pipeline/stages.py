@@ -173,6 +173,11 @@ def train(params: dict[str, Any]) -> list[Stage]:
     ]
 
 
+def _restore_decoder(params: dict[str, Any]) -> tuple[str, ...]:
+    """The decoder FLIPNET's restorations are decoded with, when ``flipnet.restore_decoder`` names one."""
+    return ("${flipnet.restore_decoder}",) if params["flipnet"].restore_decoder is not None else ()
+
+
 def _restore_score(
     params: dict[str, Any], suffix: str, loop: dict[str, Any], names: list[str], builtin: bool
 ) -> list[Stage]:
@@ -190,7 +195,7 @@ def _restore_score(
         item + flag,
         loop=loop,
         selects=_methods(params, names),
-        deps=(record, *(("out/methods/${item.method}",) if builtin else ())),
+        deps=(record, *(("out/methods/${item.method}", *_restore_decoder(params)) if builtin else ())),
         narrow={"methods": (key,)},
         outs=({f"{restored}/{folder}": PERSIST},),
         always_changed=not builtin,

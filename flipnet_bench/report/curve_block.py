@@ -19,8 +19,10 @@ from flipnet_bench.config import load_section
 from flipnet_bench.errors import BenchError
 
 RECORD = Path("benchmarks") / "results" / "flipnet_curve.jsonl"
-#: The UNet-open run's own record (``R64_UNET_OPEN`` rows and their LQ input's row).
+#: The UNet-open run's own record (``R64_UNET_OPEN`` rows and their LQ input's row), and the records of the
+#: run with the condition at the UNet's input too (``R64_UNET_CONCAT``).
 RECORD_UNET = Path("benchmarks") / "results" / "flipnet_curve_unet.jsonl"
+RECORD_CONCAT = Path("benchmarks") / "results" / "flipnet_curve_concat.jsonl"
 #: How far below the input's PSNR and ids_dlib a restoration may stay and still meet the target.
 PSNR_MARGIN_DB = 3.0
 IDS_MARGIN = 0.03
@@ -44,6 +46,9 @@ R64_EMA = LATENT_ZSNR_R64_WINDOW + " ema_decay=0.999"
 #: The shipped rank-64 restoration mode (``flipnet.restoration.init``, 3,000 steps) trained further with every
 #: weight of the prior's UNet trainable too (``--arch finetune_unet=true``); its steps count from there.
 R64_UNET_OPEN = LATENT_ZSNR_R64_WINDOW + " finetune_unet (from the 3,000-step restoration mode)"
+#: The same start trained with the UNet open and the condition concatenated at the UNet's input too
+#: (``--arch finetune_unet=true cond_concat=true``).
+R64_UNET_CONCAT = LATENT_ZSNR_R64_WINDOW + " finetune_unet cond_concat (from the 3,000-step restoration mode)"
 #: The ae-3000 chain with its prior trained 6,000 steps instead of 3,000 (then the same joint and restoration
 #: training).
 AE3000_PRIOR6000 = "tiny-latent-zsnr ae-3000 prior-6000 boosthub_window=2"
@@ -154,14 +159,17 @@ def shipped_sentence(root: Path, name: str) -> str:
     return curve_sentence(root, name, steps)
 
 
-def curve_contrast(root: Path, name: str, other: str) -> str:
-    """Design ``name`` against ``other`` at every restoration length both were trained to: at how many of
-    them each column is better (PSNR and ids_dlib higher, LPIPS lower), and the differences at the longest."""
-    _, rows = load_curve(root)
-    by = {d: {r["steps"]: r for r in rows if design(r) == d} for d in (name, other)}
+def curve_contrast(
+    root: Path, name: str, other: str, record: Path = RECORD, other_record: Path | None = None
+) -> str:
+    """Design ``name`` (in ``record``) against ``other`` (in ``other_record``, default the same) at every
+    restoration length both were trained to: at how many of them each column is better (PSNR and ids_dlib
+    higher, LPIPS lower), and the differences at the longest."""
+    places = {name: record, other: other_record or record}
+    by = {d: {r["steps"]: r for r in design_rows(root, d, rec)[1]} for d, rec in places.items()}
     steps = sorted(set(by[name]) & set(by[other]))
     if not steps:
-        raise BenchError(f"{root / RECORD}: no restoration length with rows of both {name!r} and {other!r}")
+        raise BenchError(f"{root / record}: no restoration length with rows of both {name!r} and {other!r}")
     cols = (
         ("psnr", 1, "PSNR", ".2f", " dB"),
         ("lpips", -1, "LPIPS", ".3f", ""),
@@ -190,17 +198,39 @@ ABLATIONS = (
 #: Further contrasts between designs of different chains: (block name, design, the design compared with).
 CONTRASTS = (("flipnet-curve-prior6000-vs-r8", AE3000_PRIOR6000, LATENT_ZSNR_WINDOW),)
 
+#: Runs kept in a record of their own: (block name, design, record). Each gives the blocks NAME (its table)
+#: and NAME-met (at which lengths it meets all three targets).
+OWN_RECORDS = (
+    ("flipnet-curve-unet", R64_UNET_OPEN, RECORD_UNET),
+    ("flipnet-curve-unet-concat", R64_UNET_CONCAT, RECORD_CONCAT),
+)
+
+
+#: Contrasts of designs kept in records of their own: (block name, design, its record, the design compared
+#: with, that one's record).
+RECORD_CONTRASTS = (
+    ("flipnet-curve-unet-concat-vs", R64_UNET_CONCAT, RECORD_CONCAT, R64_UNET_OPEN, RECORD_UNET),
+)
+
 
 def ablation_renderers() -> dict[str, Callable[[Any], str]]:
     """Blocks ``NAME`` (the ablation's own sentence) and ``NAME-vs`` (its contrast with the design it
-    changes, trained with the same seed, so on the same batches and noise) for each of ``ABLATIONS``, and
-    one contrast block for each of ``CONTRASTS``."""
+    changes, trained with the same seed, so on the same batches and noise) for each of ``ABLATIONS``, one
+    contrast block for each of ``CONTRASTS`` and ``RECORD_CONTRASTS``, and a table and a targets block for
+    each of ``OWN_RECORDS``."""
     blocks: dict[str, Callable[[Any], str]] = {}
     for block, name, other in ABLATIONS:
         blocks[block] = lambda out, n=name: curve_sentence(out.root, n)
         blocks[f"{block}-vs"] = lambda out, n=name, o=other: curve_contrast(out.root, n, o)
     for block, name, other in CONTRASTS:
         blocks[block] = lambda out, n=name, o=other: curve_contrast(out.root, n, o)
+    for block, name, record in OWN_RECORDS:
+        blocks[block] = lambda out, n=name, r=record: curve_table(out.root, n, r)
+        blocks[f"{block}-met"] = lambda out, n=name, r=record: targets_summary(out.root, n, r)
+    for block, name, record, other, other_record in RECORD_CONTRASTS:
+        blocks[block] = lambda out, n=name, r=record, o=other, q=other_record: curve_contrast(
+            out.root, n, o, r, q
+        )
     return blocks
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from flipnet_bench.errors import BenchError
 from flipnet_bench.report import (
     curve_block,
+    decoder_block,
     degrade_block,
     locality_block,
     of_block,
@@ -35,6 +36,10 @@ SYNTHETIC = "synthetic-hq-test"
 #: ``flipnet.restoration.init`` set to the restoration mode trained with the prior's UNet open
 #: (``finetune_unet``), kept beside the benchmarks' records (docs/flipnet.md).
 UNET_OPEN = Path("benchmarks") / "results" / "flipnet_unet_open"
+#: The same run's outputs with ``flipnet.restore_decoder`` set too (the noise-trained decoder).
+UNET_DECODER = Path("benchmarks") / "results" / "flipnet_unet_open_decoder"
+#: Kept pipeline runs: (block prefix, folder) -> blocks PREFIX-rows, PREFIX-vs-input and PREFIX-contrast.
+KEPT_RUNS = (("flipnet-unet", UNET_OPEN), ("flipnet-unet-decoder", UNET_DECODER))
 FLIPNET_ROWS = ("identity", "flipnet_o", "flipnet")
 DOCS = ("README.md", "docs/*.md")
 BLOCK = re.compile(r"(<!-- BEGIN generated:([\w-]+) -->)(.*?)(<!-- END generated:\2 -->)", re.S)
@@ -231,9 +236,15 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "restorer-vs-input": restorer_vs_input,
     "id-gate-range": id_gate_range,
     "realism-flipnet": realism_flipnet,
-    "flipnet-unet-rows": lambda out: flipnet_rows(Outputs(out.root / UNET_OPEN)),
-    "flipnet-unet-vs-input": lambda out: flipnet_vs_input(Outputs(out.root / UNET_OPEN)),
-    "flipnet-unet-contrast": lambda out: flipnet_contrast(Outputs(out.root / UNET_OPEN)),
+    **{
+        f"{prefix}-{kind}": lambda out, f=folder, r=render: r(Outputs(out.root / f))
+        for prefix, folder in KEPT_RUNS
+        for kind, render in (
+            ("rows", flipnet_rows),
+            ("vs-input", flipnet_vs_input),
+            ("contrast", flipnet_contrast),
+        )
+    },
     "realism-flipnet-verdict": realism_flipnet_verdict,
     **realism_block.study_renderers("realism-full"),  # benchmarks/results/realism_full.json
     **realism_block.study_renderers("realism-full-long", realism_block.RECORD_LONG),
@@ -261,6 +272,9 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     "repro-time-table": lambda out: repro_time.stage_table(out.root),
     "repro-time-total": lambda out: repro_time.total_sentence(out.root),
     "flipnet-curve": lambda out: curve_block.curve_table(out.root),  # benchmarks/results/flipnet_curve.jsonl
+    "flipnet-decoder": lambda out: decoder_block.decoder_table(out.root),  # results/flipnet_decoder.jsonl
+    "flipnet-trajectory": lambda out: decoder_block.trajectory_table(out.root),
+    "flipnet-decoder-options": lambda out: decoder_block.decoder_sentence(out.root),
     "flipnet-curve-last": lambda out: curve_block.curve_sentence(out.root),
     "flipnet-curve-latent": lambda out: curve_block.curve_sentence(out.root, curve_block.LATENT),
     "flipnet-curve-latent-window": lambda out: curve_block.curve_sentence(
@@ -283,12 +297,6 @@ RENDERERS: dict[str, Callable[[Outputs], str]] = {
     ),
     "flipnet-curve-r64-vs-r8": lambda out: curve_block.curve_contrast(
         out.root, curve_block.LATENT_ZSNR_R64_WINDOW, curve_block.LATENT_ZSNR_WINDOW
-    ),
-    "flipnet-curve-unet": lambda out: curve_block.curve_table(
-        out.root, curve_block.R64_UNET_OPEN, curve_block.RECORD_UNET
-    ),
-    "flipnet-curve-unet-met": lambda out: curve_block.targets_summary(
-        out.root, curve_block.R64_UNET_OPEN, curve_block.RECORD_UNET
     ),
     **curve_block.ablation_renderers(),
     "flipnet-curve-x0": lambda out: curve_block.x0_table(out.root),

@@ -17,3 +17,24 @@ class AutoencoderTrainConfig:
     seed: int = 0
     save_every: int = 50
     time_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class DecoderTrainConfig:
+    """Settings of ``flipnet-bench train decoder``: an autoencoder's decoder trained further, its encoder (and
+    so its latent space) frozen. The loop settings are the autoencoder's own."""
+
+    #: The ``train autoencoder`` folder (or a latent prior's folder) whose decoder is trained.
+    autoencoder: str = ""
+    steps: int = 1500
+    #: Largest std of the Gaussian noise added to each training latent (per image uniform in [0, this]), in
+    #: the prior's scaled-latent units: the decoder learns to decode latents a little off the encoder's,
+    #: as a sample's are. 0 = the autoencoder's own loss (a sample of q(z|x), L1 + LPIPS + KL).
+    latent_noise: float = 0.5
+    batch_size: int = AutoencoderTrainConfig.batch_size
+    lr: float = AutoencoderTrainConfig.lr
+    warmup: int = AutoencoderTrainConfig.warmup
+    lpips_weight: float = AutoencoderTrainConfig.lpips_weight
+    seed: int = AutoencoderTrainConfig.seed
+    save_every: int = AutoencoderTrainConfig.save_every
+    time_limit: float | None = None

@@ -1,4 +1,5 @@
-"""``flipnet-bench train prior|autoencoder|embedding|flipnet|restoration|degradation``: FLIPNET training.
+"""``flipnet-bench train prior|autoencoder|decoder|embedding|flipnet|restoration|degradation``: FLIPNET
+training.
 
 Each command resumes from its ``--out`` folder when re-run, and runs unchanged under ``accelerate launch``
 (``accelerate launch -m flipnet_bench.cli train ...``).
@@ -18,6 +19,7 @@ _LOOP_FILES = ("state", "state.tmp", "train_log.csv", "train_time.csv")
 OWNED = {
     "prior": (*_LOOP_FILES, "model.safetensors", "config.json", "vae.safetensors"),
     "autoencoder": (*_LOOP_FILES, "vae.safetensors", "autoencoder.json"),
+    "decoder": (*_LOOP_FILES, "vae.safetensors", "autoencoder.json"),
     "embedding": ("stage1", "stage2", "embedding.safetensors", "embedding.json", "params.json"),
     "flipnet": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json"),
     "restoration": (*_LOOP_FILES, "flipnet.safetensors", "flipnet.json", "params.json", "restoration.json"),
@@ -28,7 +30,7 @@ OWNED = {
 #: Trainers whose learning rate does not depend on the run's length (a linear warm-up, then constant;
 #: ``run_loop``) and whose step ``s`` draws only from (seed, s): their first N steps are the same whatever
 #: ``--steps`` says, so a larger ``--steps`` on the same ``--out`` continues the run instead of refusing it.
-EXTENDABLE = frozenset({"prior", "autoencoder", "flipnet"})
+EXTENDABLE = frozenset({"prior", "autoencoder", "decoder", "flipnet"})
 
 
 def _claim(args: argparse.Namespace, what: str, settings: Any, sources: list[Path]) -> None:
@@ -83,6 +85,19 @@ def _autoencoder(args: argparse.Namespace) -> int:
     cfg = dataclasses.replace(cfg, time_limit=args.time_limit)  # a time limit does not change the result
     out = train_autoencoder(args.data, args.out, cfg)
     print(f"autoencoder written to {out}")
+    return 0
+
+
+def _decoder(args: argparse.Namespace) -> int:
+    from flipnet_bench.train.autoencoder_config import DecoderTrainConfig
+    from flipnet_bench.train.decoder import train_decoder
+
+    fields = ("steps", "latent_noise", "batch_size", "lr", "warmup", "lpips_weight", "seed", "save_every")
+    cfg = DecoderTrainConfig(autoencoder=str(args.autoencoder), **{f: getattr(args, f) for f in fields})
+    _claim(args, "decoder", cfg, [args.data, args.autoencoder])
+    cfg = dataclasses.replace(cfg, time_limit=args.time_limit)  # a time limit does not change the result
+    out = train_decoder(args.data, args.out, cfg)
+    print(f"autoencoder with the trained decoder written to {out}")
     return 0
 
 
@@ -182,7 +197,8 @@ def _continue_args(parser: argparse.ArgumentParser, mode: str) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="architecture options that add no weights, set on the base first (e.g. boosthub_window=2), or "
-        "finetune_unet=true (trains the prior's UNet too; a departure from the paper, docs/flipnet.md)",
+        "finetune_unet=true (trains the prior's UNet too) or cond_concat=true (the condition at the UNet's "
+        "input too); each a departure from the paper (docs/flipnet.md)",
     )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
@@ -224,6 +240,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--time-limit", type=float, default=None, help="stop (resumable) after this many seconds")
     a.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
     a.set_defaults(func=_autoencoder)
+
+    from flipnet_bench.train.autoencoder_config import DecoderTrainConfig as _D
+
+    dec = stages.add_parser(
+        "decoder", help="train an autoencoder's decoder further, its encoder (the latent space) frozen"
+    )
+    dec.add_argument("--autoencoder", required=True, type=Path, help="a `train autoencoder` folder")
+    dec.add_argument("--data", required=True, type=Path, help="folder of HQ faces (searched recursively)")
+    dec.add_argument("--out", required=True, type=Path, help="output folder (re-run to resume)")
+    for flag in ("steps", "latent_noise", "batch_size", "lr", "warmup", "lpips_weight", "seed", "save_every"):
+        default = getattr(_D, flag)
+        dec.add_argument("--" + flag.replace("_", "-"), type=type(default), default=default)
+    dec.add_argument(
+        "--time-limit", type=float, default=None, help="stop (resumable) after this many seconds"
+    )
+    dec.add_argument("--overwrite", action="store_true", help=_OVERWRITE)
+    dec.set_defaults(func=_decoder)
 
     e = stages.add_parser("embedding", help="face embedding: stage I autoencoders + stage II contrastive")
     e.add_argument("--hq", required=True, type=Path, help="HQ faces (LQ partners are degraded online)")

@@ -38,6 +38,13 @@ class FlipnetArch:
     #: frozen checkpoint is continued (``train restoration --arch finetune_unet=true``: the UNet starts as
     #: the prior's), never off again.
     finetune_unet: bool = False
+    #: The condition stream's input concatenated to the target's at the UNet's input (off as published: the
+    #: paper passes the condition through BoostHub and the embedding only). A departure for the miniature,
+    #: whose finest BoostHubs pass a near-even average of their window (docs/flipnet.md, "The condition at
+    #: the UNet's input"); it adds one zero-initialised convolution beside ``conv_in``
+    #: (``cond_input.ConditionInput``), so it can be switched on when a checkpoint is continued (the model
+    #: starts as that checkpoint), never off again.
+    cond_concat: bool = False
     #: Noise level of the condition stream at train and sample time (the paper is silent): ``clean`` (t = 0,
     #: the measured choice, docs/flipnet.md), ``tied`` (the target's t) or ``low`` (fixed t = ``cond_low_t``).
     cond_noise: Literal["clean", "tied", "low"] = "clean"
@@ -78,16 +85,17 @@ class FlipnetArch:
     def with_options(self, options: Mapping[str, Any]) -> FlipnetArch:
         """This architecture with ``options`` (``flipnet:`` keys, e.g. ``{"boosthub_window": 2}``) set, each
         checked as params.yaml checks it: only options that leave the trainable weights as they are, so a
-        trained checkpoint loads under them (``train restoration --arch``), and ``finetune_unet`` switched
-        on (the prior's UNet is its start)."""
+        trained checkpoint loads under them (``train restoration --arch``), and ``finetune_unet`` or
+        ``cond_concat`` switched on (the prior's UNet, and a zero convolution, are their start)."""
         fixed = sorted(WEIGHT_KEYS & set(options))
         if fixed:
             raise ParamsError(
                 f"architecture option(s) {fixed} change the trainable weights; train a new model"
             )
         arch = parse_dataclass(FlipnetArch, {**self.to_dict(), **options}, "flipnet")
-        if self.finetune_unet and not arch.finetune_unet:
-            raise ParamsError("finetune_unet cannot be switched off: the checkpoint's UNet is its own")
+        for key in GROWING_KEYS:
+            if getattr(self, key) and not getattr(arch, key):
+                raise ParamsError(f"{key} cannot be switched off: the checkpoint holds what it trained")
         return arch
 
     @classmethod
@@ -99,3 +107,5 @@ class FlipnetArch:
 
 #: Options that change which weights are trainable or their shapes: fixed once a model is trained.
 WEIGHT_KEYS = frozenset({"lora_rank", "adapter_hidden", "finetune_embedding"})
+#: Options that add trained weights when switched on for a continued checkpoint, and so never go off again.
+GROWING_KEYS = ("finetune_unet", "cond_concat")

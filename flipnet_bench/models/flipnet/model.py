@@ -21,6 +21,7 @@ from torch import nn
 
 from flipnet_bench.models.flipnet.arch import FlipnetArch
 from flipnet_bench.models.flipnet.boosthub import BoostHubProcessor, add_boosthub
+from flipnet_bench.models.flipnet.cond_input import ConditionInput
 from flipnet_bench.models.flipnet.embedding import DEGRADE, RESTORE, ContextAdapter, FaceEmbedding
 from flipnet_bench.models.flipnet.prior import DiffusionPrior
 
@@ -29,9 +30,12 @@ LORA_TARGETS = ["to_q", "to_k", "to_v", "to_out.0"]
 
 def is_trained_key(key: str, arch: FlipnetArch) -> bool:
     """Is the state-dict entry ``key`` one that training under ``arch`` changes (and the checkpoint holds)?
-    LoRA, BoostHub, adapter and embedding always; every UNet weight with ``arch.finetune_unet``."""
+    LoRA, BoostHub, adapter and embedding always; every UNet weight with ``arch.finetune_unet``; the
+    condition's input convolution with ``arch.cond_concat``."""
     if "lora_" in key or ".processor.bh_" in key or key.startswith(("adapter.", "embedding.")):
         return True
+    if key.startswith("cond_in."):
+        return arch.cond_concat
     return arch.finetune_unet and key.startswith("prior.unet.")
 
 
@@ -59,6 +63,8 @@ class Flipnet(nn.Module):
                 module.requires_grad_(True)
         if arch.finetune_unet:
             prior.unet.requires_grad_(True)
+        #: the condition concatenated at the UNet's input (``arch.cond_concat``; trainable, zero at start)
+        self.cond_in = ConditionInput(prior.unet.conv_in, self.streams) if arch.cond_concat else None
         self.embedding = embedding.requires_grad_(arch.finetune_embedding)
         cfg = prior.config
         self.adapter = ContextAdapter(embedding.dim, cfg.context_tokens, cfg.context_dim, arch.adapter_hidden)

@@ -133,6 +133,12 @@ class FlipnetParams(FlipnetArch):
     #: Restoration output = mean of this many posterior samples (a Monte-Carlo MMSE estimate: higher PSNR and
     #: identity similarity, slightly smoother; 1 = a single sample). Degradation mode always draws one sample.
     restore_samples: int = 1
+    #: An autoencoder folder whose decoder turns restoration samples into images instead of the prior's own
+    #: (null: the prior's, as published). Its encoder must be the prior's, so the latent space is the same:
+    #: e.g. the prior's decoder trained further on latents with noise added
+    #: (``checkpoints/ae-tiny-latent-decoder-noise``, docs/flipnet.md, "What the decoder draws"). An option;
+    #: training and the degradation mode keep the prior's decoder.
+    restore_decoder: str | None = None
     embedding: EmbeddingParams = field(default_factory=EmbeddingParams)
     restoration: RestorationParams = field(default_factory=RestorationParams)
     degradation: DegradationParams = field(default_factory=DegradationParams)

@@ -20,6 +20,8 @@ WEIGHTS_NAME = "model.safetensors"
 #: Latent priors with a trained autoencoder (``tiny-latent``) keep its frozen weights beside theirs.
 VAE_NAME = "vae.safetensors"
 CONFIG_NAME = "config.json"
+#: The autoencoder's parts that define its latent space (``use_decoder`` requires them unchanged).
+_ENCODER = ("encoder.", "quant_conv.")
 
 
 class DiffusionPrior(nn.Module):
@@ -64,6 +66,33 @@ class DiffusionPrior(nn.Module):
         if self.vae is not None:
             x = self.vae.decode(x / self.config.vae_scaling).sample
         return ((x + 1.0) / 2.0).clamp(0.0, 1.0)
+
+    def use_decoder(self, folder: str | Path) -> None:
+        """Decode with the decoder of another autoencoder folder (``vae.safetensors``: a `train autoencoder`
+        output or a prior folder) that shares this prior's encoder, so its latent space is this prior's:
+        the decoder and ``post_quant_conv`` are taken from it. A missing file, another architecture or
+        another encoder is an error naming the folder."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        path = Path(folder) / VAE_NAME
+        if self.vae is None:
+            raise BenchError(
+                f"{folder}: a decoder was given, but the {self.config.name!r} prior has no autoencoder"
+            )
+        try:
+            theirs = load_file(str(path))
+        except (OSError, SafetensorError) as exc:
+            raise BenchError(f"{path}: cannot read an autoencoder's weights ({exc})") from exc
+        own = self.vae.state_dict()
+        if set(theirs) != set(own) or any(theirs[k].shape != v.shape for k, v in own.items()):
+            raise BenchError(f"{path}: not an autoencoder of the {self.config.name!r} prior's architecture")
+        if any(not torch.equal(theirs[k], v) for k, v in own.items() if k.startswith(_ENCODER)):
+            raise BenchError(
+                f"{path}: its encoder is not this prior's (another latent space); train its decoder with "
+                "the prior's encoder frozen (benchmarks/ae_decoder_probe.py)"
+            )
+        self.vae.load_state_dict(theirs)
 
     def context(self, batch: int) -> torch.Tensor:
         return self.null_context.expand(batch, -1, -1)
