@@ -55,10 +55,14 @@ def columns(
     x0_c, context = prior.encode(lq), model.context(lq, RESTORE)
     x = torch.stack([torch.randn(prior.sample_shape, generator=torch.Generator().manual_seed(k))
                      for k in range(lq.shape[0])]) * sched.init_noise_sigma  # fmt: skip
+    cond_noise = model.condition_noise(x, torch.randn(x.shape, generator=gen))  # used unless cond_noise clean
     for i, t in enumerate(sched.timesteps):
         tt = torch.full((x.shape[0],), int(t), dtype=torch.long)
         x_in = sched.scale_model_input(x, t)
-        eps, _ = model.eps_pair(x_in, x0_c, tt, context, torch.zeros_like(tt))
+        xt_c, t_c = model.noised_condition(
+            x0_c, cond_noise, tt
+        )  # the condition stream as the model trained it
+        eps, _ = model.eps_pair(x_in, xt_c, tt, context, t_c)
         if i in at:
             cols.append((f"x̂0 after step {i + 1}", prior.decode(prior.predicted_x0(sched, x_in, eps, tt))))
         x = sched.step(eps, t, x).prev_sample

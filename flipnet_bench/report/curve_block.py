@@ -195,8 +195,12 @@ ABLATIONS = (
 )
 
 
-#: Further contrasts between designs of different chains: (block name, design, the design compared with).
-CONTRASTS = (("flipnet-curve-prior6000-vs-r8", AE3000_PRIOR6000, LATENT_ZSNR_WINDOW),)
+#: Further contrasts between designs of different chains: (block name, design, its record, the design
+#: compared with, that one's record).
+CONTRASTS = (
+    ("flipnet-curve-prior6000-vs-r8", AE3000_PRIOR6000, RECORD, LATENT_ZSNR_WINDOW, RECORD),
+    ("flipnet-curve-unet-concat-vs", R64_UNET_CONCAT, RECORD_CONCAT, R64_UNET_OPEN, RECORD_UNET),
+)
 
 #: Runs kept in a record of their own: (block name, design, record). Each gives the blocks NAME (its table)
 #: and NAME-met (at which lengths it meets all three targets).
@@ -206,31 +210,21 @@ OWN_RECORDS = (
 )
 
 
-#: Contrasts of designs kept in records of their own: (block name, design, its record, the design compared
-#: with, that one's record).
-RECORD_CONTRASTS = (
-    ("flipnet-curve-unet-concat-vs", R64_UNET_CONCAT, RECORD_CONCAT, R64_UNET_OPEN, RECORD_UNET),
-)
-
-
 def ablation_renderers() -> dict[str, Callable[[Any], str]]:
     """Blocks ``NAME`` (the ablation's own sentence) and ``NAME-vs`` (its contrast with the design it
     changes, trained with the same seed, so on the same batches and noise) for each of ``ABLATIONS``, one
-    contrast block for each of ``CONTRASTS`` and ``RECORD_CONTRASTS``, and a table and a targets block for
-    each of ``OWN_RECORDS``."""
+    contrast block for each of ``CONTRASTS``, and a table and a targets block for each of ``OWN_RECORDS``."""
     blocks: dict[str, Callable[[Any], str]] = {}
     for block, name, other in ABLATIONS:
         blocks[block] = lambda out, n=name: curve_sentence(out.root, n)
         blocks[f"{block}-vs"] = lambda out, n=name, o=other: curve_contrast(out.root, n, o)
-    for block, name, other in CONTRASTS:
-        blocks[block] = lambda out, n=name, o=other: curve_contrast(out.root, n, o)
-    for block, name, record in OWN_RECORDS:
-        blocks[block] = lambda out, n=name, r=record: curve_table(out.root, n, r)
-        blocks[f"{block}-met"] = lambda out, n=name, r=record: targets_summary(out.root, n, r)
-    for block, name, record, other, other_record in RECORD_CONTRASTS:
+    for block, name, record, other, other_record in CONTRASTS:
         blocks[block] = lambda out, n=name, r=record, o=other, q=other_record: curve_contrast(
             out.root, n, o, r, q
         )
+    for block, name, record in OWN_RECORDS:
+        blocks[block] = lambda out, n=name, r=record: curve_table(out.root, n, r)
+        blocks[f"{block}-met"] = lambda out, n=name, r=record: targets_summary(out.root, n, r)
     return blocks
 
 

@@ -24,7 +24,7 @@ class DecoderTrainConfig:
     """Settings of ``flipnet-bench train decoder``: an autoencoder's decoder trained further, its encoder (and
     so its latent space) frozen. The loop settings are the autoencoder's own."""
 
-    #: The ``train autoencoder`` folder (or a latent prior's folder) whose decoder is trained.
+    #: The ``train autoencoder`` folder whose decoder is trained.
     autoencoder: str = ""
     steps: int = 1500
     #: Largest std of the Gaussian noise added to each training latent (per image uniform in [0, this]), in

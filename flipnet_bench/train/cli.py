@@ -88,12 +88,17 @@ def _autoencoder(args: argparse.Namespace) -> int:
     return 0
 
 
+#: ``train decoder``'s flags, one per ``DecoderTrainConfig`` field (besides the autoencoder and time limit).
+_DECODER_FLAGS = ("steps", "latent_noise", "batch_size", "lr", "warmup", "lpips_weight", "seed", "save_every")
+
+
 def _decoder(args: argparse.Namespace) -> int:
     from flipnet_bench.train.autoencoder_config import DecoderTrainConfig
     from flipnet_bench.train.decoder import train_decoder
 
-    fields = ("steps", "latent_noise", "batch_size", "lr", "warmup", "lpips_weight", "seed", "save_every")
-    cfg = DecoderTrainConfig(autoencoder=str(args.autoencoder), **{f: getattr(args, f) for f in fields})
+    cfg = DecoderTrainConfig(
+        autoencoder=str(args.autoencoder), **{f: getattr(args, f) for f in _DECODER_FLAGS}
+    )
     _claim(args, "decoder", cfg, [args.data, args.autoencoder])
     cfg = dataclasses.replace(cfg, time_limit=args.time_limit)  # a time limit does not change the result
     out = train_decoder(args.data, args.out, cfg)
@@ -249,7 +254,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dec.add_argument("--autoencoder", required=True, type=Path, help="a `train autoencoder` folder")
     dec.add_argument("--data", required=True, type=Path, help="folder of HQ faces (searched recursively)")
     dec.add_argument("--out", required=True, type=Path, help="output folder (re-run to resume)")
-    for flag in ("steps", "latent_noise", "batch_size", "lr", "warmup", "lpips_weight", "seed", "save_every"):
+    for flag in _DECODER_FLAGS:
         default = getattr(_D, flag)
         dec.add_argument("--" + flag.replace("_", "-"), type=type(default), default=default)
     dec.add_argument(

@@ -90,7 +90,7 @@ class DiffusionPrior(nn.Module):
         if any(not torch.equal(theirs[k], v) for k, v in own.items() if k.startswith(_ENCODER)):
             raise BenchError(
                 f"{path}: its encoder is not this prior's (another latent space); train its decoder with "
-                "the prior's encoder frozen (benchmarks/ae_decoder_probe.py)"
+                "the prior's encoder frozen (`flipnet-bench train decoder`)"
             )
         self.vae.load_state_dict(theirs)
 
